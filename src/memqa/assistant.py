@@ -82,6 +82,7 @@ class Assistant:
         corpus_dir: str | Path | None = None,
         config: RankConfig | str = DEFAULT_CONFIG,
         verify: bool = True,
+        load_all: bool = False,
     ) -> "Assistant":
         """Load an index; encoders are loaded from the manifest unless injected (tests pass fakes).
 
@@ -95,8 +96,15 @@ class Assistant:
             shas = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(Path(corpus_dir).glob("*.txt"))}
             check_corpus(data.manifest, shas)
         built = {e["id"]: e for e in data.manifest["encoders"]}
+        if isinstance(config, str):
+            config = get_config(config)
         if encoders is None:
-            encs = {eid: load_encoder(eid if eid in ("minilm", "e5", "fake") else info["name"]) for eid, info in built.items()}
+            # Load only what the configuration uses (cold start and memory); all when asked for.
+            wanted = set(built) if load_all else (config.encoders() & set(built)) or set(built)
+            encs = {
+                eid: load_encoder(eid if eid in ("minilm", "e5", "fake") else built[eid]["name"])
+                for eid in sorted(wanted)
+            }
         else:
             encs = dict(encoders) if isinstance(encoders, Mapping) else {e.id: e for e in encoders}
         for eid, enc in encs.items():
@@ -110,8 +118,6 @@ class Assistant:
                     f"encoder {eid!r} gives {enc.dim}-d vectors but the index holds {built[eid]['dim']}-d ones; "
                     "run `memqa build` to rebuild the index."
                 )
-        if isinstance(config, str):
-            config = get_config(config)
         return cls(data, encs, _restrict(config, set(encs)))
 
     # ------------------------------------------------------------------ validation

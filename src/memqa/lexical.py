@@ -76,6 +76,17 @@ class LexicalIndex:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._r.get_scores(toks), dtype=np.float32)
 
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term (unknown terms get the maximum)."""
+        if not hasattr(self, "_df"):
+            import numpy as _np
+
+            # bm25s keeps scores as a CSC matrix (documents x vocabulary): column sizes are document frequencies.
+            self._df = _np.diff(_np.asarray(self._r.scores["indptr"]))
+        i = self._vocab.get(term)
+        df = 0 if i is None else int(self._df[i])
+        return float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
+
     def known_terms(self, query: str) -> tuple[list[str], list[str]]:
         """(query terms found in the index, query terms it has never seen)."""
         toks = tokenize(query)

@@ -1,0 +1,98 @@
+"""Fit the answerability model (logistic regression over retrieval signals) on a gold file.
+
+    python eval/calibrate.py [--gold eval/gold.jsonl] [--check eval/gold_holdout.jsonl]
+
+Writes src/memqa/calibration.json atomically: feature means/scales, coefficients, intercept and
+the threshold on p(answerable) below which memqa abstains. The threshold is the highest one whose
+cross-validated false-abstention rate on answerable questions stays within --max-false (3%).
+Prints cross-validated and held-out abstention rates.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from memqa.answerability import CALIBRATION, FEATURES, features
+from memqa.assistant import Assistant
+from memqa.evaluate import load_gold
+from memqa.ranking import top_k
+
+warnings.simplefilter("ignore")
+
+
+def matrix(a, gold):
+    X, y = [], []
+    for g in gold:
+        r = a.retrieve(g.question)
+        f = features(g.question, r, a, top_k(r.fused, 5))
+        X.append([f[k] for k in FEATURES])
+        y.append(1 if g.gold else 0)
+    return np.array(X, float), np.array(y)
+
+
+def fit(X, y, C):
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale == 0] = 1
+    m = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit((X - mean) / scale, y)
+    return mean, scale, m
+
+
+def proba(model, X):
+    mean, scale, m = model
+    return m.predict_proba((X - mean) / scale)[:, 1]
+
+
+def rates(p, y, t):
+    abstain = p < t
+    return float(abstain[y == 0].mean()), float(abstain[y == 1].mean())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gold", default="eval/gold.jsonl")
+    ap.add_argument("--check", default="eval/gold_holdout.jsonl")
+    ap.add_argument("--max-false", type=float, default=0.03)
+    ap.add_argument("--C", type=float, default=0.5)
+    args = ap.parse_args()
+    a = Assistant.load("index")
+    X, y = matrix(a, load_gold(Path(args.gold)))
+    # 5-fold cross-validated probabilities choose the threshold honestly.
+    from sklearn.model_selection import StratifiedKFold
+
+    cv = np.zeros(len(y))
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
+        cv[te] = proba(fit(X[tr], y[tr], args.C), X[te])
+    grid = np.linspace(0.05, 0.95, 91)
+    ok = [t for t in grid if rates(cv, y, t)[1] <= args.max_false]
+    t = max(ok) if ok else 0.05
+    ab, fa = rates(cv, y, t)
+    print(f"cross-validated on {args.gold}: threshold {t:.2f} abstains on {ab:.2f} of unanswerable, {fa:.3f} of answerable")
+    model = fit(X, y, args.C)
+    mean, scale, m = model
+    calib = {
+        "features": list(FEATURES), "mean": dict(zip(FEATURES, mean.round(6).tolist())),
+        "scale": dict(zip(FEATURES, scale.round(6).tolist())), "coef": dict(zip(FEATURES, m.coef_[0].round(6).tolist())),
+        "intercept": float(m.intercept_[0]), "threshold": round(float(t), 3), "high": 0.8,
+        "fitted_on": args.gold, "n": int(len(y)), "n_unanswerable": int((y == 0).sum()),
+        "cv_abstention_unanswerable": round(ab, 3), "cv_false_abstention": round(fa, 3),
+    }
+    if args.check and Path(args.check).exists():
+        Xh, yh = matrix(a, load_gold(Path(args.check)))
+        hab, hfa = rates(proba(model, Xh), yh, t)
+        calib.update(holdout=args.check, holdout_abstention_unanswerable=round(hab, 3), holdout_false_abstention=round(hfa, 3))
+        print(f"held out {args.check}: abstains on {hab:.2f} of unanswerable, {hfa:.3f} of answerable")
+    print("coefficients:", {k: round(v, 2) for k, v in calib["coef"].items()})
+    tmp = CALIBRATION.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(calib, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(CALIBRATION)
+    print("wrote", CALIBRATION)
+
+
+if __name__ == "__main__":
+    main()

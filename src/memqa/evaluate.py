@@ -1,0 +1,204 @@
+"""``memqa eval``: ranking configurations over a gold question set, scored with ranx.
+
+Gold and runs follow the IR convention ``{qid: {unit_id: score}}``. Unanswerable questions
+(empty gold) are left out of the ranking metrics and scored for abstention instead.
+Results go to ``eval/results/<timestamp>.json`` (with the index manifest), ``.md`` and ``.png``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .errors import MemqaError
+
+log = logging.getLogger(__name__)
+METRICS = ("hit_rate@1", "hit_rate@5", "recall@5", "mrr@10", "ndcg@10")
+SHORT = {"hit_rate@1": "hit@1", "hit_rate@5": "hit@5", "recall@5": "recall@5", "mrr@10": "MRR@10", "ndcg@10": "nDCG@10"}
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    question: str
+    lang: str
+    kind: str
+    gold: tuple[str, ...]
+    answer: str = ""
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    path = Path(path)
+    if not path.exists():
+        raise MemqaError(f"gold file {path} not found; pass --gold with a JSONL file of questions.")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(GoldQuestion(d["id"], d["question"], d.get("lang", "en"), d.get("kind", ""),
+                                    tuple(d.get("gold", [])), d.get("answer", "")))
+        except (json.JSONDecodeError, KeyError) as e:
+            raise MemqaError(f"{path}:{n}: not a gold line ({e}); each line needs id, question, gold.") from e
+    return out
+
+
+def score_runs(qrels: dict, runs: dict[str, dict], metrics: Sequence[str] = METRICS) -> dict[str, dict]:
+    """ranx metrics for each named run, over the queries present in qrels."""
+    from ranx import Qrels, Run, evaluate
+
+    if not qrels:
+        return {name: {m: float("nan") for m in metrics} for name in runs}
+    q = Qrels(qrels)
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, run in runs.items():
+            r = Run({qid: (run.get(qid) or {"__none__": 0.0}) for qid in qrels})
+            out[name] = {m: float(v) for m, v in evaluate(q, r, list(metrics)).items()}
+    return out
+
+
+def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth: int = 10) -> dict:
+    """Rank every gold question with every configuration; return metrics, abstention and latency."""
+    from .answerability import judge_retrieval
+    from .assistant import _restrict, get_config
+    from .ranking import fuse, top_k
+
+    cfgs = {name: _restrict(get_config(name), set(assistant.encoders)) for name in configs}
+    alias = assistant.resolve_section
+    qrels = {}
+    for g in gold:
+        if g.gold:
+            qrels[g.id] = {alias(x).id: 1 for x in g.gold}
+    runs: dict[str, dict] = {name: {} for name in cfgs}
+    latency: dict[str, list[float]] = defaultdict(list)
+    abstain: dict[str, dict[str, bool]] = {name: {} for name in cfgs}
+    mask = np.ones(len(assistant.sections), dtype=bool)
+    for g in gold:
+        for name, cfg in cfgs.items():
+            t0 = time.perf_counter()
+            r = assistant.retrieve(g.question, cfg, mask)
+            order = top_k(r.fused, depth)
+            latency[name].append(time.perf_counter() - t0)
+            runs[name][g.id] = {assistant.sections[i].id: float(depth - rank) for rank, i in enumerate(order)}
+            abstain[name][g.id] = not judge_retrieval(g.question, r, assistant, order).answerable
+        _ = fuse  # fused inside retrieve
+    result: dict = {"configs": {}, "n_questions": len(gold), "n_answerable": len(qrels)}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for g in gold:
+        if g.gold:
+            groups[f"kind={g.kind}"].append(g.id)
+            groups[f"lang={'en' if g.lang == 'en' else 'non-en'}"].append(g.id)
+            if g.lang != "en":
+                groups[f"lang={g.lang}"].append(g.id)
+    overall = score_runs(qrels, runs)
+    for name in cfgs:
+        unans = [g.id for g in gold if not g.gold]
+        ans = [g.id for g in gold if g.gold]
+        result["configs"][name] = {
+            "description": cfgs[name].description,
+            "overall": overall[name],
+            "by_group": {},
+            "abstention_unanswerable": float(np.mean([abstain[name][q] for q in unans])) if unans else None,
+            "false_abstention_answerable": float(np.mean([abstain[name][q] for q in ans])) if ans else None,
+            "mean_latency_ms": 1000 * float(np.mean(latency[name])),
+        }
+    for group, qids in sorted(groups.items()):
+        sub = {q: qrels[q] for q in qids}
+        scores = score_runs(sub, {n: {q: runs[n].get(q, {}) for q in qids} for n in cfgs})
+        for name in cfgs:
+            result["configs"][name]["by_group"][group] = {**scores[name], "n": len(qids)}
+    result["runs"] = runs
+    result["abstain"] = abstain
+    return result
+
+
+def markdown_table(result: dict) -> str:
+    head = "| configuration | " + " | ".join(SHORT[m] for m in METRICS) + " | abstain (unans.) | false abstain | ms/query |"
+    lines = [head, "|" + "---|" * (len(METRICS) + 4)]
+    for name, r in result["configs"].items():
+        o = r["overall"]
+        ab, fa = r["abstention_unanswerable"], r["false_abstention_answerable"]
+        lines.append(
+            f"| {name} | " + " | ".join(f"{o[m]:.3f}" for m in METRICS)
+            + f" | {ab:.2f} | {fa:.2f} | {r['mean_latency_ms']:.1f} |"
+        )
+    groups = sorted({g for r in result["configs"].values() for g in r["by_group"]})
+    lines += ["", "hit@1 / MRR@10 by group:", "", "| group | n | " + " | ".join(result["configs"]) + " |",
+              "|---|---|" + "---|" * len(result["configs"])]
+    for g in groups:
+        n = next(iter(result["configs"].values()))["by_group"][g]["n"]
+        cells = [f"{r['by_group'][g]['hit_rate@1']:.2f} / {r['by_group'][g]['mrr@10']:.2f}" for r in result["configs"].values()]
+        lines.append(f"| {g} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def chart(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(result["configs"])
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(names)), 4.2))
+    width = 0.8 / len(METRICS)
+    for i, m in enumerate(METRICS):
+        ax.bar(x + i * width - 0.4 + width / 2, [result["configs"][n]["overall"][m] for n in names], width, label=SHORT[m])
+    ax.set_xticks(x, names, rotation=20, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("score")
+    ax.set_title(f"memqa retrieval quality ({result['n_answerable']} answerable gold questions)")
+    ax.legend(ncol=5, fontsize=8, loc="lower center")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    tmp = path.with_suffix(".png.tmp")
+    fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def main(args) -> int:
+    from .assistant import Assistant
+    from .configs import CONFIGS
+
+    if args.list:
+        for name, c in CONFIGS.items():
+            print(f"{name:<16} {c.description}")
+        return 0
+    names = [c.strip() for c in args.configs.split(",")] if args.configs else list(CONFIGS)
+    unknown = [n for n in names if n not in CONFIGS]
+    if unknown:
+        raise MemqaError(f"unknown configuration(s) {', '.join(unknown)}; see `memqa eval --list`.")
+    assistant = Assistant.load(args.index, corpus_dir=args.corpus, load_all=True)
+    gold = load_gold(Path(args.gold))
+    result = run_eval(assistant, gold, names)
+    result["gold_file"] = str(args.gold)
+    result["manifest"] = {k: v for k, v in assistant.data.manifest.items() if k != "files"}
+    table = markdown_table(result)
+    print(table)
+    if not args.no_save:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        _atomic_write(out / f"{stamp}.json", json.dumps(result, indent=1, ensure_ascii=False))
+        _atomic_write(out / f"{stamp}.md", table + "\n")
+        chart(result, out / f"{stamp}.png")
+        print(f"\nwrote {out}/{stamp}.json, .md, .png")
+    return 0
