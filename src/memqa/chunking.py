@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .errors import SettingsError
 from .segments import Span, clean, segment
 from .types import Passage, Section
 
@@ -130,7 +131,7 @@ def chunk_section(
     prefix = context_prefix(section)
     budget = settings.max_tokens - count_encoder_tokens(prefix) - 4
     if budget < 16:
-        raise ValueError(
+        raise SettingsError(
             f"max_tokens={settings.max_tokens} leaves no room after the context of {section.id}; "
             "use a larger chunk size (e.g. --max-tokens 200)."
         )

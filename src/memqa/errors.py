@@ -32,6 +32,10 @@ class EncoderError(MemqaError):
     """The encoder model cannot be loaded."""
 
 
+class SettingsError(MemqaError, ValueError):
+    """A build setting is out of range (e.g. a passage window too small for its context)."""
+
+
 class BadQuestionError(MemqaError):
     """The question or its options are invalid (empty, too long, bad k, unknown filter)."""
 

@@ -22,6 +22,7 @@ ABBREV_RE = re.compile(
 )
 SENT_END_RE = re.compile(r"[.!?]['\"”’)\]*]*\s+(?=[\"“(*]?[A-ZÁÉÍÓÚÑ0-9])")
 TAG_RE = re.compile(r"<[^>]{0,300}>")
+HEADING_RE = re.compile(r"^(Priority Action|OBJECTIVE|Objective \d)")
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ def is_page_break(prev: str, nxt: str, prev_last_line: str) -> bool:
         return False
     if TERMINAL_RE.search(p):
         return False
-    if BULLET_RE.match(nx) or re.match(r"^(Priority Action|OBJECTIVE|Objective \d)", nx):
-        return False
+    if BULLET_RE.match(nx) or HEADING_RE.match(nx) or HEADING_RE.match(prev_last_line.lstrip()):
+        return False  # a heading never continues (3.2's title ends in a dangling "27)")
     first = nx.split()[0]
     if first[0].islower() or first[0] in "(,;":
         return True
@@ -81,13 +82,16 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Logical paragraphs: blank-line paragraphs with page-break splits glued back together."""
     paras = _paragraphs(text)
     out: list[tuple[int, int]] = []
+    last = ""  # last logical line of out[-1]: a glued one-line tail continues the line before the break
     for s, e in paras:
         if out:
             ps, pe = out[-1]
-            if is_page_break(text[ps:pe], text[s:e], _last_line(text, ps, pe)):
+            if is_page_break(text[ps:pe], text[s:e], last):
                 out[-1] = (ps, e)
+                last = last + " " + text[s:e].strip() if "\n" not in text[s:e] else _last_line(text, s, e)
                 continue
         out.append((s, e))
+        last = _last_line(text, s, e)
     return out
 
 
@@ -106,9 +110,10 @@ def _split_sentences(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def segment(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Split ``text[start:end]`` into sentence, list-item and table-row spans (offsets into text).
+    r"""Split ``text[start:end]`` into sentence, list-item and table-row spans (offsets into text).
 
-    >>> [text[s.start:s.end] for s in segment(text := "A b. C d.\n- item one\nrow\tcell")]
+    >>> text = "A b. C d.\n- item one\nrow\tcell"
+    >>> [text[s.start:s.end] for s in segment(text)]
     ['A b.', 'C d.', '- item one', 'row\tcell']
     """
     end = len(text) if end is None else end
@@ -157,7 +162,7 @@ def clean(text: str) -> str:
     out = TAG_RE.sub(" ", out)
     out = re.sub(r"\*{1,3}([^*\n]+?)\*{1,3}", r"\1", out)
     out = out.replace("*", "")
-    out = re.sub(r"\t+", " | ", out)
+    out = re.sub(r"\t", " | ", out)  # one bar per tab: an empty cell keeps its column (Yes|No tables)
     out = re.sub(r"[ \u00a0]{2,}", " ", out)
     out = re.sub(r" *\n *", "\n", out)
     return out.strip()

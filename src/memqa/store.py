@@ -95,7 +95,11 @@ def save_index(
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    old = None
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; the index must be readable like any folder
         _write_jsonl(tmp / "sections.jsonl", (dataclasses.asdict(s) for s in sections))
         _write_jsonl(tmp / "passages.jsonl", (dataclasses.asdict(p) for p in passages))
         _write_jsonl(tmp / "segments.jsonl", (dataclasses.asdict(s) for s in segments))
@@ -113,16 +117,17 @@ def save_index(
             json.dump(manifest, f, indent=2, ensure_ascii=False)
             f.flush()
             os.fsync(f.fileno())
-        old = None
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
             os.replace(folder, old)
         os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not folder.exists():
+            os.replace(old, folder)  # the swap failed half-way: put the previous index back
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     return folder
 
 

@@ -1,0 +1,184 @@
+"""Assistant.ask over the real report (fake encoder): distinct cited units, filters, validation, highlights."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from memqa.errors import BadQuestionError, NotFoundError
+
+REPORT = Path(__file__).resolve().parent.parent / "corpus" / "mem-2022-mexico.txt"
+LINES = REPORT.read_text(encoding="utf-8").split("\n")
+QUESTIONS = [
+    "Which agencies are ION focal points?",
+    "pill press training",
+    "money laundering training for officials",
+    "¿México usa el sistema I2ES?",
+    "What does CICAD note about alternative development?",
+]
+
+
+# --------------------------------------------------------------------------- results
+@pytest.mark.parametrize("k", [1, 5, 12, 50])
+def test_ask_returns_k_distinct_units_in_rank_order(fake_assistant, k):
+    answer = fake_assistant.ask("training programs on chemical substances", k=k)
+    hits = answer.passages
+    assert len(hits) == k
+    assert len({h.citation.section_id for h in hits}) == k
+    assert [h.rank for h in hits] == list(range(1, k + 1))
+    assert all(a.score >= b.score for a, b in pairwise(hits))
+
+
+def test_answer_echoes_the_question_without_surrounding_space(fake_assistant):
+    answer = fake_assistant.ask("  pill press training \n")
+    assert answer.question == "pill press training"
+    assert answer.language == "en"
+
+
+def test_a_question_of_exactly_2000_characters_is_accepted(fake_assistant):
+    assert fake_assistant.ask(("training " * 250)[:2000], k=1).passages
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_highlight_offsets_slice_the_hit_text(fake_assistant, question):
+    for hit in fake_assistant.ask(question, k=5).passages:
+        assert hit.highlights, hit.citation.section_id
+        for h in hit.highlights:
+            assert 0 <= h.start < h.end <= len(hit.text)
+            assert hit.text[h.start : h.end] == h.text
+        starts = [h.start for h in hit.highlights]
+        assert starts == sorted(starts)
+        assert all(a.end <= b.start for a, b in pairwise(hit.highlights))
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_citation_lines_lie_within_the_section_and_hold_the_text(fake_assistant, question):
+    for hit in fake_assistant.ask(question, k=5).passages:
+        c = hit.citation
+        section = fake_assistant.resolve_section(c.section_id)
+        assert section.start_line <= c.start_line <= c.end_line <= section.end_line
+        assert hit.text in "\n".join(LINES[c.start_line - 1 : c.end_line])
+        assert hit.text in section.text
+        assert (c.label, c.title, c.kind, c.objective, c.source) == (
+            section.label, section.title, section.kind, section.objective, "mem-2022-mexico.txt")
+
+
+# --------------------------------------------------------------------------- filters
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"objective": 7}, {"pa-7.1", "pa-7.2", "pa-7.3", "pa-7.4", "pa-7.5", "pa-7.6", "pa-7.7", "summary-7"}),
+        ({"objective": 12, "kind": "priority_action"}, {"pa-12.1", "pa-12.2", "pa-12.3"}),
+        ({"kind": "evaluative_summary"}, {f"summary-{n}" for n in range(1, 13)}),
+        ({"kind": "preface"}, {"preface"}),
+        ({"objective": 8, "report": "mexico-2022"}, {"pa-8.1", "pa-8.3", "pa-8.4", "summary-8"}),
+    ],
+)
+def test_filters_restrict_the_units(fake_assistant, filters, expected):
+    hits = fake_assistant.ask("training and cooperation", k=50, **filters).passages
+    assert {h.citation.section_id.split("/")[1] for h in hits} == expected
+
+
+def test_kind_filter_keeps_only_priority_actions(fake_assistant):
+    hits = fake_assistant.ask("training", k=50, kind="priority_action").passages
+    assert len(hits) == 50 and {h.citation.kind for h in hits} == {"priority_action"}
+
+
+@pytest.mark.parametrize(
+    "filters, fragment",
+    [
+        ({"objective": 13}, "objective 13 is not in the index; use one of 1–12"),
+        ({"objective": 0}, "objective 0 is not in the index"),
+        ({"kind": "summary"}, "kind 'summary' is unknown; use one of priority_action, evaluative_summary, preface"),
+        ({"report": "peru-2020"}, "report 'peru-2020' is not in the index; use one of mexico-2022"),
+    ],
+)
+def test_unknown_filter_raises(fake_assistant, filters, fragment):
+    with pytest.raises(BadQuestionError) as e:
+        fake_assistant.ask("training", **filters)
+    assert fragment in str(e.value)
+
+
+# --------------------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    "question, fragment",
+    [
+        ("", "question is empty"),
+        ("   ", "question is empty"),
+        ("\n\t \x00", "question is empty"),
+        ("x" * 2001, "question is 2001 characters; the limit is 2000"),
+        (None, "question must be a string"),
+        (42, "question must be a string"),
+    ],
+    ids=["empty", "spaces", "control-characters", "too-long", "none", "number"],
+)
+def test_bad_question_raises(fake_assistant, question, fragment):
+    with pytest.raises(BadQuestionError) as e:
+        fake_assistant.ask(question)
+    assert fragment in str(e.value)
+
+
+@pytest.mark.parametrize("k", [0, -1, 51, True, False, 2.5, "5", None])
+def test_bad_k_raises(fake_assistant, k):
+    with pytest.raises(BadQuestionError, match="k must be an integer from 1 to 50"):
+        fake_assistant.ask("training", k=k)
+
+
+# --------------------------------------------------------------------------- sections
+@pytest.mark.parametrize(
+    "alias, unit",
+    [
+        ("pa-2.4", "mexico-2022/pa-2.4"),
+        ("mexico-2022/pa-2.4", "mexico-2022/pa-2.4"),
+        ("pa-8.2", "mexico-2022/pa-8.1"),
+        ("mexico-2022/pa-12.4", "mexico-2022/pa-12.1"),
+        ("summary-3", "mexico-2022/summary-3"),
+        ("preface", "mexico-2022/preface"),
+        (" pa-1.10 ", "mexico-2022/pa-1.10"),
+    ],
+)
+def test_resolve_section_accepts_ids_and_heading_aliases(fake_assistant, alias, unit):
+    assert fake_assistant.resolve_section(alias).id == unit
+
+
+@pytest.mark.parametrize("bad", ["pa-99.1", "mexico-2022/pa-1.11", "peru-2020/pa-2.4", "summary-13", ""])
+def test_unknown_section_raises_not_found_with_an_example(fake_assistant, bad):
+    with pytest.raises(NotFoundError, match="memqa sections"):
+        fake_assistant.resolve_section(bad)
+
+
+def test_assistant_knows_its_reports_objectives_and_sections(fake_assistant):
+    assert fake_assistant.reports == ["mexico-2022"]
+    assert fake_assistant.objectives == list(range(1, 13))
+    assert len(fake_assistant.sections) == 76
+
+
+def test_passages_of_a_section_are_its_numbered_windows(fake_assistant):
+    section = fake_assistant.resolve_section("pa-1.6")
+    ids = [p.id for p in fake_assistant.passages_of(section)]
+    assert len(ids) > 1 and ids == [f"mexico-2022/pa-1.6#{n}" for n in range(len(ids))]
+
+
+def test_ask_from_several_threads_gives_the_serial_answers(fake_assistant):
+    serial = [[h.citation.section_id for h in fake_assistant.ask(q, k=5).passages] for q in QUESTIONS]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda q: [h.citation.section_id for h in fake_assistant.ask(q, k=5).passages],
+                                 QUESTIONS))
+    assert threaded == serial
+
+
+# --------------------------------------------------------------------------- real models
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, unit, within",
+    [
+        ("Which agencies are ION focal points?", "mexico-2022/pa-2.4", 1),
+        ("pill press training", "mexico-2022/pa-5.3", 3),
+        ("¿México usa el sistema I2ES?", "mexico-2022/pa-5.4", 3),
+    ],
+)
+def test_real_models_find_the_right_priority_action(real_assistant, question, unit, within):
+    top = [h.citation.section_id for h in real_assistant.ask(question, k=5).passages]
+    assert unit in top[:within], top
