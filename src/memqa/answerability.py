@@ -31,7 +31,14 @@ import numpy as np
 from .lexical import fold, tokenize
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
-            "key_coverage", "quantity_gap", "asks_person", "other_country", "is_en")
+            "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "is_en")
+# "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
+REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
+                            r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5, "sexta": 6,
+            "septima": 7, "octava": 8, "novena": 9, "setima": 7, "oitava": 8, "premier": 1, "septieme": 7,
+            "huitieme": 8}
 # OAS member states (English/Spanish/Portuguese/French spellings, folded); a question about another
 # country than the report's is usually not answered by it.
 MEMBER_STATES = frozenset(
@@ -98,6 +105,27 @@ def key_terms(question: str) -> list[str]:
     return out
 
 
+def asks_other_report(question: str, meta: dict) -> bool:
+    """True when the question names an evaluation year or round other than the report's.
+
+    >>> asks_other_report("What did the 2019 MEM evaluation say?", {"year": 2022, "round": "Eighth Evaluation Round"})
+    True
+    >>> asks_other_report("MEM 2022 findings on precursors", {"year": 2022, "round": "Eighth Evaluation Round"})
+    False
+    """
+    q = fold(question)
+    if not REPORT_WORD_RE.search(q):
+        return False
+    years = {int(y) for y in re.findall(r"\b(19[89]\d|20[0-4]\d)\b", q)}
+    year = int(meta.get("year") or 0)
+    if years and year and year not in years:
+        return True
+    rnd = fold(str(meta.get("round", ""))).split()
+    mine = next((ORDINALS[w] for w in rnd if w in ORDINALS), None)
+    asked = {ORDINALS[w] for w in re.findall(r"[a-z]+", q) if w in ORDINALS}
+    return bool(mine and asked and mine not in asked)
+
+
 def features(question: str, retrieval, assistant, order: list[int]) -> dict[str, float]:
     """The signals above for one retrieval; ``order`` is the ranked unit indices."""
     us = retrieval.unit_scores
@@ -108,7 +136,8 @@ def features(question: str, retrieval, assistant, order: list[int]) -> dict[str,
     top = order[:3]
     lex_units = us.get("lexical")
     known, unknown = assistant.data.lexical.known_terms(question)
-    lex_top = float(lex_units[top[0]]) / (len(known) + 1) if (lex_units is not None and top) else 0.0
+    lex_best = float(lex_units[top[0]]) if (lex_units is not None and top) else 0.0
+    lex_top = (lex_best if math.isfinite(lex_best) else 0.0) / (len(known) + 1)
     texts = " ".join(fold(assistant.sections[i].text) for i in top)
     keys = key_terms(question)
     cov = (sum(1 for k in keys if fold(k) in texts) / len(keys)) if keys else 1.0
@@ -134,6 +163,7 @@ def features(question: str, retrieval, assistant, order: list[int]) -> dict[str,
     q_words = set(re.findall(r"\w+", fold(question)))
     others = {w for w in q_words & MEMBER_STATES} - {fold(assistant.sections[top[0]].report.split("-")[0])} if top else set()
     other_country = float(any(w not in texts for w in others))
+    other_report = float(asks_other_report(question, assistant.report_meta(assistant.sections[top[0]].report)) if top else 0.0)
     return {
         "dense_top": float(d_sorted[0]) if len(d_sorted) else 0.0,
         "sent_top": float(np.max(sent[np.isfinite(sent)])) if sent is not None and np.isfinite(sent).any() else 0.0,
@@ -146,6 +176,7 @@ def features(question: str, retrieval, assistant, order: list[int]) -> dict[str,
         "quantity_gap": float(bool(QUANTITY_RE.search(question)) and not has_number),
         "asks_person": float(bool(PERSON_RE.search(question))),
         "other_country": other_country,
+        "other_report": other_report,
         "is_en": float(is_en),
     }
 

@@ -120,6 +120,10 @@ class Assistant:
                 )
         return cls(data, encs, _restrict(config, set(encs)))
 
+    def report_meta(self, report_id: str) -> dict:
+        """The manifest's metadata of one report (country, year, round, ...)."""
+        return next((r for r in self.data.manifest.get("reports", []) if r["report_id"] == report_id), {})
+
     # ------------------------------------------------------------------ validation
     def resolve_section(self, section_id: str) -> Section:
         sid = self._alias.get(section_id.strip())
@@ -202,8 +206,11 @@ class Assistant:
             g = self.data.segment_vectors[eid] @ q
             g_scores[eid] = g
             u_scores[f"sent:{eid}"] = group_max(g, self._g_owner, n_sec)
-        if "lexical" in needed or True:
+        if True:  # cheap; also feeds the answerability signals
+            # A passage sharing no word with the question is absent from the lexical ranking,
+            # not ranked last-by-position (which would favour the first sections under RRF).
             lex = self.data.lexical.scores(question)
+            lex = np.where(lex > 0, lex, -np.inf).astype(np.float32)
             p_scores["lexical"] = lex
             u_scores["lexical"] = group_max(lex, self._p_owner, n_sec)
         if mask is None:

@@ -34,6 +34,13 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+def _quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG at import; a library should not print that."""
+    import logging
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 def tokenize(text: str) -> list[str]:
     """Stemmed content words, with acronyms and numbers kept whole.
 
@@ -61,8 +68,10 @@ class LexicalIndex:
         self.n_docs = n_docs
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
         import bm25s
+
+        _quiet_bm25s()
 
         r = bm25s.BM25(k1=1.2, b=0.75)
         corpus_tokens = [tokenize(t) or ["__empty__"] for t in texts]
@@ -99,4 +108,5 @@ class LexicalIndex:
     def load(cls, folder: Path, n_docs: int) -> "LexicalIndex":
         import bm25s
 
+        _quiet_bm25s()
         return cls(bm25s.BM25.load(str(folder)), n_docs)
