@@ -70,6 +70,21 @@ def main() -> int:
             res["build_seconds"] = time.perf_counter() - t
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    res["per_encoder"] = {}
+    for eid in ("minilm", "e5"):
+        code = (
+            "import time,json,statistics;t=time.perf_counter();"
+            "from memqa.encoders import load_encoder;e=load_encoder(%r);e.encode(['warm up'],kind='query');"
+            "c=time.perf_counter()-t;qs=json.loads(%r);ts=[]\n"
+            "for q in qs:\n s=time.perf_counter();e.encode([q],kind='query');ts.append(time.perf_counter()-s)\n"
+            "print(json.dumps({'cold_start_s':c,'query_ms_median':1000*statistics.median(ts)}))"
+        ) % (eid, json.dumps(qs[:100]))
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        res["per_encoder"][eid] = json.loads(out.strip().splitlines()[-1])
+    print("| encoder | cold start (import + load + first query) | query encode, median |\n|---|---|---|")
+    for eid, r in res["per_encoder"].items():
+        print(f"| {eid} | {r['cold_start_s']:.2f} s | {r['query_ms_median']:.1f} ms |")
+    print()
     print("| measure | value | goal |\n|---|---|---|")
     print(f"| bare encoder ({'+'.join(res['encoders'])}), median | {res['bare_encoder_ms_median']:.1f} ms | |")
     print(f"| warm query (ask), median | {res['warm_query_ms_median']:.1f} ms | |")

@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ class Retrieval:
     segment_scores: dict  # encoder id -> score per segment
     fused: np.ndarray
     timings: dict
+    query_vectors: dict = field(default_factory=dict)  # encoder id -> query vector
 
 
 class Assistant:
@@ -217,7 +218,7 @@ class Assistant:
             mask = np.ones(n_sec, dtype=bool)
         fused = fuse(u_scores, config, lang, mask)
         timings["rank"] = time.perf_counter() - t2
-        return Retrieval(lang, u_scores, p_scores, g_scores, fused, timings)
+        return Retrieval(lang, u_scores, p_scores, g_scores, fused, timings, qvecs)
 
     def ask(
         self,

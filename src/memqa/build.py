@@ -82,7 +82,8 @@ def build_index(
         "corpus": [{"source": f.path.name, "report_id": f.meta.report_id, "sha256": f.sha256} for f in files],
         "reports": [
             {"report_id": r.meta.report_id, "source": r.meta.source, "country": r.meta.country, "year": r.meta.year,
-             "round": r.meta.round, "document_code": r.meta.document_code, "title": r.meta.title,
+             "round": r.meta.round, "thematic_area": r.meta.thematic_area,
+             "document_code": r.meta.document_code, "title": r.meta.title,
              "language": r.meta.language}
             for r in reports
         ],

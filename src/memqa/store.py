@@ -112,6 +112,9 @@ def save_index(
         files = {
             str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
         }
+        keep = folder / "README.md"  # the one committed file in index/ survives rebuilds (not in the manifest)
+        if keep.is_file():
+            shutil.copy2(keep, tmp / "README.md")
         manifest = {**manifest, "format": FORMAT, "memqa_version": __version__, "files": files}
         with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=2, ensure_ascii=False)
