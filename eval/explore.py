@@ -41,7 +41,7 @@ def main():
     caches = [[(r.lang, r.unit_scores) for r in (a.retrieve(g.question, ALL) for g in gold)] for gold in golds]
     # language detection check
     for gold, cache in zip(golds, caches):
-        wrong = [(g.lang, l, g.question) for g, (l, _) in zip(gold, cache) if (g.lang == "en") != (l == "en")]
+        wrong = [(g.lang, lang, g.question) for g, (lang, _) in zip(gold, cache) if (g.lang == "en") != (lang == "en")]
         print("lang errors:", len(wrong), wrong[:5])
     grid = []
     en = {"lexical": 1.5, "dense:e5": 1, "sent:e5": 1}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -84,7 +83,7 @@ class Assistant:
         config: RankConfig | str = DEFAULT_CONFIG,
         verify: bool = True,
         load_all: bool = False,
-    ) -> "Assistant":
+    ) -> Assistant:
         """Load an index; encoders are loaded from the manifest unless injected (tests pass fakes).
 
         With ``corpus_dir`` the corpus files are hashed and compared with the manifest, so a
@@ -199,9 +198,9 @@ class Assistant:
         for eid, q in qvecs.items():
             index = self.data.dense[eid]
             n = index.ntotal
-            D, I = index.search(q[None, :], n)
+            sims, ids = index.search(q[None, :], n)
             s = np.full(n, -np.inf, dtype=np.float32)
-            s[I[0]] = D[0]
+            s[ids[0]] = sims[0]
             p_scores[f"dense:{eid}"] = s
             u_scores[f"dense:{eid}"] = group_max(s, self._p_owner, n_sec)
             g = self.data.segment_vectors[eid] @ q
@@ -247,7 +246,7 @@ class Assistant:
         q_terms = set(tokenize(q))
         for rank, si in enumerate(top_k(r.fused, k), start=1):
             sec = self.sections[si]
-            pi = self._best_passage(si, r)
+            pi = self._best_passage(si, r, config or self.config)
             p = self.passages[pi]
             hits.append(
                 Hit(
@@ -263,16 +262,22 @@ class Assistant:
             language=r.lang, notice=verdict.notice, signals={**verdict.signals, "timings": r.timings},
         )
 
-    def _best_passage(self, si: int, r: Retrieval) -> int:
+    def _best_passage(self, si: int, r: Retrieval, config: RankConfig) -> int:
+        """The window of a unit to show: best by the same retrievers (and weights) that ranked it."""
         cands = self._passages_of[si]
         if len(cands) == 1:
             return cands[0]
+        weights = config.for_language(r.lang)
         total = np.zeros(len(cands))
         for name, s in r.passage_scores.items():
+            w = weights.get(name, 0.0) or (0.5 if name.startswith("dense:") and not any(
+                k.startswith("dense:") and v > 0 for k, v in weights.items()) else 0.0)
+            if w <= 0:
+                continue
             vals = np.array([s[i] for i in cands], dtype=np.float64)
             finite = np.isfinite(vals)
             if finite.any() and vals[finite].max() > vals[finite].min():
-                total += np.where(finite, (vals - vals[finite].min()) / (vals[finite].max() - vals[finite].min()), 0)
+                total += w * np.where(finite, (vals - vals[finite].min()) / (vals[finite].max() - vals[finite].min()), 0)
         return cands[int(np.argmax(total))]
 
     def _highlights(self, si: int, p: Passage, r: Retrieval, q_terms: set[str]) -> tuple[Highlight, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +77,7 @@ def build_index(
                          "embed_seconds": round(time.perf_counter() - te, 2)})
     lexical = LexicalIndex.build([clean(p.text) + "\n" + by_id[p.section_id].title for p in passages])
     manifest = {
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "encoders": enc_info,
         "corpus": [{"source": f.path.name, "report_id": f.meta.report_id, "sha256": f.sha256} for f in files],
         "reports": [

@@ -13,7 +13,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -196,7 +196,7 @@ def main(args) -> int:
     if not args.no_save:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         _atomic_write(out / f"{stamp}.json", json.dumps(result, indent=1, ensure_ascii=False))
         _atomic_write(out / f"{stamp}.md", table + "\n")
         chart(result, out / f"{stamp}.png")

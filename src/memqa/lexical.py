@@ -105,7 +105,7 @@ class LexicalIndex:
         self._r.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path, n_docs: int) -> "LexicalIndex":
+    def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
         import bm25s
 
         _quiet_bm25s()
