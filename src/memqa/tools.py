@@ -183,14 +183,13 @@ def passage_block(passage: dict) -> str:
 
 
 def _token_line(fitted: dict) -> str:
+    """'[144 tokens; 1 of 5 passages; last cut short]' — short, since it counts against the budget too."""
     shown, total = len(fitted["passages"]), fitted["total_passages"]
     parts = [f"{fitted['tokens']} tokens"]
-    if fitted.get("max_tokens") is not None:
-        parts[0] += f" (max_tokens {fitted['max_tokens']})"
     if shown < total:
-        parts.append(f"{shown} of {total} passages shown")
+        parts.append(f"{shown} of {total} passages")
     if any(p.get("trimmed") for p in fitted["passages"]):
-        parts.append("the last one cut short")
+        parts.append("last cut short")
     return "[" + "; ".join(parts) + "]"
 
 
