@@ -1,0 +1,1 @@
+"""memqa's HTTP service: ``create_app(assistant)`` (FastAPI) and ``serve(...)`` behind ``memqa serve``."""

@@ -1,0 +1,310 @@
+"""The HTTP service: ``create_app(assistant)`` builds the FastAPI app; ``serve(...)`` runs it (``memqa serve``).
+
+Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
+
+* ``POST /ask``                — a question (+ k, objective, kind, report) -> cited passages (the
+  shape of ``memqa ask --json``);
+* ``GET /sections``            — the table of contents: every citable unit with passage/token counts;
+* ``GET /sections/{id}``       — one unit in full with its citation (ids contain "/": ``mexico-2022/pa-2.4``);
+* ``GET /health``              — status, encoders, index manifest summary, uptime;
+* ``GET /tools/openai.json``   — the OpenAI function-calling definition of the search tool;
+* ``GET /`` and ``/static/*``  — the web page in ``api/static/``.
+
+Errors: every failure is a JSON body ``{"error": "<what is wrong and what to do>", ...}`` with a 4xx
+status (400 malformed JSON / not UTF-8 / empty body, 404 unknown section or route, 405 wrong
+method, 413 body over 64 KiB, 415 not JSON, 422 invalid question or options, 503 a model fault).
+A catch-all handler answers 500 JSON as a last resort; the test suite shows no input reaches it.
+
+Concurrency: ``/ask`` hands the model call to one dedicated model thread (``api.worker``; one
+thread, not Starlette's pool, because the encoders' OpenMP runtimes slow down when called from
+several threads), so the event loop keeps answering ``/health`` and the cheap endpoints meanwhile.
+
+Startup: ``serve`` loads the index and the encoders and runs one warm-up query (on the model
+thread) *before* uvicorn binds the port, so ``/health`` answering means the service is ready. A missing, stale or corrupt
+index makes it refuse to start: one line ``memqa: <message naming memqa build>`` on stderr, exit
+code 2, no traceback. The server binds 127.0.0.1 unless told otherwise and sends no CORS headers
+unless origins are configured (``cors_origins`` or env ``MEMQA_CORS_ORIGINS``, comma-separated).
+"""
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import memqa
+from memqa.errors import BadQuestionError, MemqaError, NotFoundError
+from memqa.render import answer_json, section_json
+from memqa.tokens import count_tokens
+
+from .body import ApiError, JSONBodyRoute
+from .schemas import (
+    ION_QUESTION,
+    AnswerOut,
+    AskRequest,
+    ErrorOut,
+    HealthOut,
+    SectionFullOut,
+    SectionOut,
+    ToolList,
+    ask_request_model,
+)
+from .worker import ModelThread
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CORS_ENV = "MEMQA_CORS_ORIGINS"
+
+
+class JSONOut(JSONResponse):
+    """JSON as UTF-8; a lone surrogate (legal in JSON input) is written back as its \\uXXXX escape."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8", "backslashreplace"
+        )
+
+
+def error(status_code: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONOut:
+    return JSONOut({"error": message, **extra}, status_code=status_code, headers=headers)
+
+
+def _err(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {c: {"model": ErrorOut} for c in (*codes, 500)}
+
+
+def server_timing(answer, seconds: float) -> str:
+    """``Server-Timing`` header: the library's stage timings and the whole ``ask`` call, in ms."""
+    stages = {**answer.signals.get("timings", {}), "ask": seconds}
+    return ", ".join(f"{name};dur={1000 * value:.2f}" for name, value in stages.items())
+
+
+# ------------------------------------------------------------------ error mapping
+
+
+def _field(loc: tuple) -> str:
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else [str(p) for p in loc]
+    return ".".join(parts) or "body"
+
+
+def _message(e: dict, fields: list[str]) -> str:
+    kind = e.get("type", "")
+    if kind == "extra_forbidden":
+        return f"unknown field; the body accepts only {', '.join(fields)}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return f'must be a JSON object, e.g. {{"question": "{ION_QUESTION}"}}'
+    return str(e.get("msg", "invalid value"))
+
+
+def validation_error(exc: RequestValidationError, fields: list[str]) -> JSONOut:
+    """FastAPI's error list -> ``{"error": "k: ...; question: ...", "details": [...]}`` (422)."""
+    details = [
+        {"field": _field(tuple(e.get("loc", ()))), "message": _message(e, fields), "type": str(e.get("type", ""))}
+        for e in exc.errors()
+    ]
+    if any(d["type"] == "json_invalid" for d in details):
+        return error(400, "the request body is not valid JSON; send a JSON object, e.g. "
+                          f'{{"question": "{ION_QUESTION}"}}.')
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    return error(422, f"{summary}. See /docs for the request format.", details=details)
+
+
+def install_error_handlers(app: FastAPI, ask_fields: list[str]) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONOut:
+        return error(exc.status_code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> JSONOut:
+        return validation_error(exc, ask_fields)
+
+    @app.exception_handler(MemqaError)
+    async def memqa_error(request: Request, exc: MemqaError) -> JSONOut:
+        if isinstance(exc, NotFoundError):
+            return error(404, str(exc))
+        if isinstance(exc, BadQuestionError):
+            return error(422, str(exc))
+        log.error("service fault on %s %s: %s", request.method, request.url.path, exc)
+        return error(503, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONOut:
+        path, method = request.url.path, request.method
+        if exc.status_code == 404:
+            return error(404, f"nothing at {path}; the endpoints are listed at /docs.")
+        if exc.status_code == 405:
+            allowed = [m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m.strip()]
+            return error(405, f"{method} is not allowed on {path}; use {' or '.join(allowed) or 'another method'}.",
+                         headers=exc.headers, allowed=allowed)
+        return error(exc.status_code, f"{exc.detail}; see /docs for the request format.", headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONOut:
+        # Last resort: a bug. Log it, answer JSON; the server keeps serving other requests.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error(500, f"internal error ({type(exc).__name__}); this is a bug in memqa — please report it "
+                          "with the request that caused it.")
+
+
+# ------------------------------------------------------------------ app factory
+
+
+def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: Path | None = STATIC_DIR,
+               warm_up: bool = False) -> FastAPI:
+    """The FastAPI app over a loaded ``memqa.assistant.Assistant`` (tests pass one with the fake encoder).
+
+    ``warm_up`` runs one question on the model thread before returning (``serve`` does; tests don't).
+
+    >>> from fastapi.testclient import TestClient
+    >>> client = TestClient(create_app(assistant))                     # doctest: +SKIP
+    >>> client.post("/ask", json={"question": "ION focal points"}).status_code  # doctest: +SKIP
+    200
+    """
+    started = time.monotonic()
+    manifest = assistant.data.manifest
+    AskModel = ask_request_model(list(assistant.objectives), list(assistant.reports))
+    ask_fields = list(AskRequest.model_fields)
+    counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
+    toc = [section_json(s, passages=counts[s.id][0], tokens=counts[s.id][1]) for s in assistant.sections]
+    full = {s.id: section_json(s, passages=counts[s.id][0], tokens=counts[s.id][1], full=True)
+            for s in assistant.sections}
+    first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0]["id"] if toc else "")
+
+    model = ModelThread()
+
+    def answer_for(body: AskRequest) -> JSONOut:
+        t0 = time.perf_counter()
+        answer = assistant.ask(body.question, k=body.k, objective=body.objective, kind=body.kind,
+                               report=body.report)
+        timing = server_timing(answer, time.perf_counter() - t0)
+        return JSONOut(answer_json(answer), headers={"Server-Timing": timing})
+
+    if warm_up:  # the first call pays lazy model set-up; keep it off the first user's request
+        model.run(assistant.ask, "warm-up question", k=1)
+
+    app = FastAPI(
+        title="memqa",
+        version=memqa.__version__,
+        description="Cited answers from CICAD MEM drug-policy evaluation reports. Ask a question with "
+        "`POST /ask`; every passage comes with its report, priority action and source lines. "
+        "Errors are JSON `{\"error\": ...}` with a message that says what to change.",
+    )
+    app.router.route_class = JSONBodyRoute
+    install_error_handlers(app, ask_fields)
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"])
+
+    @app.post("/ask", response_model=AnswerOut, responses=_err(400, 413, 415, 422, 503), tags=["answers"],
+              summary="Ask a question; get cited passages")
+    async def ask(
+        body: Annotated[AskModel, Body(openapi_examples={
+            "question": {"summary": "Just a question", "value": {"question": ION_QUESTION}},
+            "filtered": {"summary": "Top 3 within one objective",
+                         "value": {"question": "How does Mexico control chemical precursors?", "k": 3,
+                                   "objective": assistant.objectives[0] if assistant.objectives else 1}},
+        })],
+    ) -> JSONOut:
+        """The top ``k`` citable units for the question, each with its best passage, highlighted
+        sentences and a citation (report, priority action, title, source lines). ``answerable`` is
+        false and ``notice`` explains why when the report does not seem to answer the question.
+        The ``Server-Timing`` header gives the time of each stage and of the whole search in ms.
+        Runs on the model thread, so concurrent requests do not block the server."""
+        return await model.arun(answer_for, body)
+
+    @app.get("/sections", response_model=list[SectionOut], responses=_err(), tags=["sections"],
+             summary="Table of contents")
+    async def sections() -> JSONOut:
+        """Every citable unit in report order, with its number of passages and tokens."""
+        return JSONOut(toc)
+
+    @app.get("/sections/{section_id:path}", response_model=SectionFullOut, responses=_err(404), tags=["sections"],
+             summary="One citable unit in full")
+    async def section(
+        section_id: Annotated[str, PathParam(description="A section id from /sections or from a citation; "
+                                             "a joint unit is also found by its second heading.",
+                                             examples=[first_pa])],
+    ) -> JSONOut:
+        """The unit's full text and the citation to quote. Unknown ids get a 404 naming valid ones."""
+        return JSONOut(full[assistant.resolve_section(section_id).id])
+
+    @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
+    async def health() -> JSONOut:
+        """``status: ok`` once the index and encoders are loaded, with the index's provenance."""
+        return JSONOut({
+            "status": "ok",
+            "memqa_version": memqa.__version__,
+            "uptime_seconds": round(time.monotonic() - started, 3),
+            "encoders": [{"id": e["id"], "name": e["name"], "dim": e["dim"], "loaded": e["id"] in assistant.encoders}
+                         for e in manifest.get("encoders", [])],
+            "index": {
+                "format": manifest.get("format"),
+                "memqa_version": manifest.get("memqa_version"),
+                "created_at": manifest.get("created_at"),
+                "counts": manifest.get("counts", {}),
+                "corpus": [{"source": c["source"], "report_id": c["report_id"], "sha256": c["sha256"]}
+                           for c in manifest.get("corpus", [])],
+                "reports": list(assistant.reports),
+            },
+        })
+
+    @app.get("/tools/openai.json", response_model=ToolList, responses=_err(), tags=["service"],
+             summary="OpenAI function-calling tool definition")
+    def openai_tool_list() -> JSONOut:
+        """The ``tools`` list to give an OpenAI-compatible model so it can call memqa's search."""
+        from memqa.tools import openai_tools
+
+        return JSONOut(openai_tools())
+
+    @app.get("/", include_in_schema=False)
+    async def index_page() -> FileResponse:
+        page = static_dir / "index.html" if static_dir is not None else None
+        if page is None or not page.is_file():
+            raise ApiError(404, "the web page is not installed (api/static/index.html is missing); "
+                                "reinstall memqa, or use the API directly: see /docs.")
+        return FileResponse(page)
+
+    if static_dir is not None and static_dir.is_dir():
+        app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    return app
+
+
+# ------------------------------------------------------------------ running
+
+
+def cors_from_env() -> list[str] | None:
+    value = os.environ.get(CORS_ENV, "")
+    origins = [o.strip() for o in value.split(",") if o.strip()]
+    return origins or None
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "index",
+          corpus_dir: str | Path | None = "corpus", cors_origins: list[str] | None = None) -> None:
+    """Load the index, warm the models, then run uvicorn. Refuses to start (exit 2) on a bad index."""
+    import uvicorn
+
+    from memqa.assistant import Assistant
+
+    t0 = time.monotonic()
+    try:
+        assistant = Assistant.load(index_dir, corpus_dir=corpus_dir)
+        app = create_app(assistant, cors_origins=cors_origins if cors_origins is not None else cors_from_env(),
+                         warm_up=True)
+    except MemqaError as e:
+        print(f"memqa: {e}", file=sys.stderr)
+        sys.exit(2)
+    print(f"memqa: index and encoders ({', '.join(assistant.encoders)}) ready in {time.monotonic() - t0:.1f}s; "
+          f"serving http://{host}:{port} (API manual at /docs)", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="info")

