@@ -162,7 +162,7 @@ def install_error_handlers(app: FastAPI, ask_fields: list[str]) -> None:
 
 
 def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: Path | None = STATIC_DIR,
-               warm_up: bool = False) -> FastAPI:
+               warm_up: bool = False, model_threads: int = 1) -> FastAPI:
     """The FastAPI app over a loaded ``memqa.assistant.Assistant`` (tests pass one with the fake encoder).
 
     ``warm_up`` runs one question on the model thread before returning (``serve`` does; tests don't).
@@ -182,7 +182,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
             for s in assistant.sections}
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0]["id"] if toc else "")
 
-    model = ModelThread()
+    model = ModelThread(model_threads)
 
     def answer_for(body: AskRequest) -> JSONOut:
         t0 = time.perf_counter()
@@ -297,11 +297,17 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "in
 
     from memqa.assistant import Assistant
 
+    # One model thread per core, each encode on one core (see api/worker.py for the measurement).
+    # Must be set before the encoders' OpenMP runtimes start; MEMQA_MODEL_THREADS=1 restores one
+    # thread with every core inside each call (lower latency for a single user, half the throughput).
+    threads = int(os.environ.get("MEMQA_MODEL_THREADS", os.cpu_count() or 1))
+    if threads > 1:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.monotonic()
     try:
         assistant = Assistant.load(index_dir, corpus_dir=corpus_dir)
         app = create_app(assistant, cors_origins=cors_origins if cors_origins is not None else cors_from_env(),
-                         warm_up=True)
+                         warm_up=True, model_threads=threads)
     except MemqaError as e:
         print(f"memqa: {e}", file=sys.stderr)
         sys.exit(2)

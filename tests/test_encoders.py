@@ -77,3 +77,27 @@ def test_real_encoder_loads_offline_and_embeds(cls, window):
         assert v[0] @ v[1] > v[0] @ v[2]  # the Spanish paraphrase is nearer than the unrelated sentence
         assert v[0] @ v[1] > v[1] @ v[2]
     assert 0 < e.count_tokens("pill presses") < e.count_tokens("pill presses and encapsulating equipment")
+
+
+@pytest.mark.slow
+def test_e5_query_encoding_is_thread_safe_and_deterministic():
+    """The HTTP service encodes on several threads at once without a lock; vectors must not change."""
+    import threading
+
+    from memqa.encoders import E5Encoder
+
+    enc = E5Encoder()
+    qs = [f"question {i} about precursor chemicals, PEN Online and I2ES" for i in range(60)]
+    ref = [enc.encode([q], kind="query")[0] for q in qs]
+    out: list = [None] * len(qs)
+
+    def work(start: int) -> None:
+        for i in range(start, len(qs), 3):
+            out[i] = enc.encode([qs[i]], kind="query")[0]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(a, b) for a, b in zip(ref, out))

