@@ -73,12 +73,15 @@ def main():
     t = max(ok) if ok else 0.05
     ab, fa = rates(cv, y, t)
     print(f"cross-validated on {args.gold}: threshold {t:.2f} abstains on {ab:.2f} of unanswerable, {fa:.3f} of answerable")
+    # "high" confidence: the lowest p above which (cross-validated) almost no unanswerable question falls.
+    high = next((h for h in grid if h >= t and ((cv >= h) & (y == 0)).sum() <= max(1, 0.02 * (cv >= h).sum())), 0.8)
+    print(f"high-confidence cut {high:.2f}: {float((cv[y == 1] >= high).mean()):.2f} of answerable questions are 'high'")
     model = fit(X, y, args.C)
     mean, scale, m = model
     calib = {
         "features": list(FEATURES), "mean": dict(zip(FEATURES, mean.round(6).tolist())),
         "scale": dict(zip(FEATURES, scale.round(6).tolist())), "coef": dict(zip(FEATURES, m.coef_[0].round(6).tolist())),
-        "intercept": float(m.intercept_[0]), "threshold": round(float(t), 3), "high": 0.8,
+        "intercept": float(m.intercept_[0]), "threshold": round(float(t), 3), "high": round(float(high), 3),
         "fitted_on": args.gold, "n": int(len(y)), "n_unanswerable": int((y == 0).sum()),
         "cv_abstention_unanswerable": round(ab, 3), "cv_false_abstention": round(fa, 3),
     }

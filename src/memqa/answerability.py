@@ -72,7 +72,7 @@ PERSON_RE = re.compile(
 KEY_RE = re.compile(r"\b(\d[\d,./-]*|[A-Z][A-Z0-9]{1,}[a-z]?|[A-Z][a-zà-ÿ]{2,})\b")
 NOTICE = ("The report does not seem to answer this question; the passages below are the nearest ones, "
           "not an answer.")
-NOTICE_MEDIUM = "The report may answer this only in part; check the cited passages."
+NOTICE_MEDIUM = "The match is not certain: check that the cited passages answer the question."
 
 
 @dataclass(frozen=True)
