@@ -1,6 +1,6 @@
 """Fit the answerability model (logistic regression over retrieval signals) on a gold file.
 
-    python eval/calibrate.py [--gold eval/gold.jsonl] [--check eval/gold_holdout.jsonl]
+    python eval/calibrate.py [--gold eval/gold.jsonl eval/calibration.jsonl] [--check eval/gold_holdout.jsonl]
 
 Writes src/memqa/calibration.json atomically: feature means/scales, coefficients, intercept and
 the threshold on p(answerable) below which memqa abstains. The threshold is the highest one whose
@@ -55,13 +55,15 @@ def rates(p, y, t):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--gold", default="eval/gold.jsonl")
+    ap.add_argument("--gold", nargs="+", default=["eval/gold.jsonl", "eval/calibration.jsonl"],
+                    help="question files to fit on (missing files are skipped)")
     ap.add_argument("--check", default="eval/gold_holdout.jsonl")
     ap.add_argument("--max-false", type=float, default=0.03)
     ap.add_argument("--C", type=float, default=0.1, help="inverse regularisation; 0.1 generalised best to the held-out set")
     args = ap.parse_args()
     a = Assistant.load("index")
-    X, y = matrix(a, load_gold(Path(args.gold)))
+    files = [f for f in args.gold if Path(f).exists()]
+    X, y = matrix(a, [q for f in files for q in load_gold(Path(f))])
     # 5-fold cross-validated probabilities choose the threshold honestly.
     from sklearn.model_selection import StratifiedKFold
 
@@ -72,7 +74,7 @@ def main():
     ok = [t for t in grid if rates(cv, y, t)[1] <= args.max_false]
     t = max(ok) if ok else 0.05
     ab, fa = rates(cv, y, t)
-    print(f"cross-validated on {args.gold}: threshold {t:.2f} abstains on {ab:.2f} of unanswerable, {fa:.3f} of answerable")
+    print(f"cross-validated on {' + '.join(files)} ({len(y)} questions, {int((y == 0).sum())} unanswerable): threshold {t:.2f} abstains on {ab:.2f} of unanswerable, {fa:.3f} of answerable")
     # "high" confidence: the lowest p above which (cross-validated) almost no unanswerable question falls.
     high = next((h for h in grid if h >= t and ((cv >= h) & (y == 0)).sum() <= max(1, 0.02 * (cv >= h).sum())), 0.8)
     print(f"high-confidence cut {high:.2f}: {float((cv[y == 1] >= high).mean()):.2f} of answerable questions are 'high'")
@@ -82,7 +84,7 @@ def main():
         "features": list(FEATURES), "mean": dict(zip(FEATURES, mean.round(6).tolist())),
         "scale": dict(zip(FEATURES, scale.round(6).tolist())), "coef": dict(zip(FEATURES, m.coef_[0].round(6).tolist())),
         "intercept": float(m.intercept_[0]), "threshold": round(float(t), 3), "high": round(float(high), 3),
-        "fitted_on": args.gold, "n": int(len(y)), "n_unanswerable": int((y == 0).sum()),
+        "fitted_on": files, "n": int(len(y)), "n_unanswerable": int((y == 0).sum()),
         "cv_abstention_unanswerable": round(ab, 3), "cv_false_abstention": round(fa, 3),
     }
     if args.check and Path(args.check).exists():
