@@ -82,6 +82,18 @@ TINY_META = """{"report_id": "ruritania-2022", "country": "Ruritania", "year": 2
  "thematic_area": "Supply reduction", "document_code": "CICAD/doc.0000/22", "title": "Ruritania 2022", "language": "en"}"""
 
 
+def stop_process(proc, timeout: float = 20) -> None:
+    """Terminate a server started by a test; kill it if it does not exit within ``timeout`` seconds."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.fixture
 def tiny_corpus(tmp_path: Path) -> Path:
     d = tmp_path / "corpus"

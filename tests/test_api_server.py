@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import stop_process
+
 pytestmark = pytest.mark.slow
 
 ION = "Which agencies are ION focal points?"
@@ -74,12 +76,7 @@ def server(real_index, mexico_corpus, tmp_path_factory):
                 time.sleep(0.2)
             yield base, time.perf_counter() - t0
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc, 20)
 
 
 def cited(answer: dict) -> list[tuple[str, str]]:

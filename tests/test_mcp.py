@@ -18,6 +18,7 @@ from mcp import Client, ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from conftest import stop_process
 from memqa.mcp_server import create_server
 from memqa.tokens import count_tokens
 from memqa.tools import openai_tools
@@ -250,12 +251,7 @@ def test_streamable_http_server(real_index, mexico_corpus, tmp_path):
         print(log.read_text(), file=sys.stderr)
         raise
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 30)
     assert f"http://127.0.0.1:{port}/mcp" in log.read_text()
 
 

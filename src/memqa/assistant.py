@@ -206,13 +206,13 @@ class Assistant:
             g = self.data.segment_vectors[eid] @ q
             g_scores[eid] = g
             u_scores[f"sent:{eid}"] = group_max(g, self._g_owner, n_sec)
-        if True:  # cheap; also feeds the answerability signals
-            # A passage sharing no word with the question is absent from the lexical ranking,
-            # not ranked last-by-position (which would favour the first sections under RRF).
-            lex = self.data.lexical.scores(question)
-            lex = np.where(lex > 0, lex, -np.inf).astype(np.float32)
-            p_scores["lexical"] = lex
-            u_scores["lexical"] = group_max(lex, self._p_owner, n_sec)
+        # BM25 always runs (under a millisecond; the answerability signals use it in every language).
+        # A passage sharing no word with the question is absent from the lexical ranking, not ranked
+        # last-by-position (which would favour the first sections under RRF).
+        lex = self.data.lexical.scores(question)
+        lex = np.where(lex > 0, lex, -np.inf).astype(np.float32)
+        p_scores["lexical"] = lex
+        u_scores["lexical"] = group_max(lex, self._p_owner, n_sec)
         if mask is None:
             mask = np.ones(n_sec, dtype=bool)
         fused = fuse(u_scores, config, lang, mask)

@@ -72,7 +72,7 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
     """Rank every gold question with every configuration; return metrics, abstention and latency."""
     from .answerability import judge_retrieval
     from .assistant import _restrict, get_config
-    from .ranking import fuse, top_k
+    from .ranking import top_k
 
     cfgs = {name: _restrict(get_config(name), set(assistant.encoders)) for name in configs}
     alias = assistant.resolve_section
@@ -92,7 +92,6 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
             latency[name].append(time.perf_counter() - t0)
             runs[name][g.id] = {assistant.sections[i].id: float(depth - rank) for rank, i in enumerate(order)}
             abstain[name][g.id] = not judge_retrieval(g.question, r, assistant, order).answerable
-        _ = fuse  # fused inside retrieve
     result: dict = {"configs": {}, "n_questions": len(gold), "n_answerable": len(qrels)}
     groups: dict[str, list[str]] = defaultdict(list)
     for g in gold:
