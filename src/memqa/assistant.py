@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,6 @@ class Retrieval:
     segment_scores: dict  # encoder id -> score per segment
     fused: np.ndarray
     timings: dict
-    query_vectors: dict = field(default_factory=dict)  # encoder id -> query vector
 
 
 class Assistant:
@@ -217,7 +216,7 @@ class Assistant:
             mask = np.ones(n_sec, dtype=bool)
         fused = fuse(u_scores, config, lang, mask)
         timings["rank"] = time.perf_counter() - t2
-        return Retrieval(lang, u_scores, p_scores, g_scores, fused, timings, qvecs)
+        return Retrieval(lang, u_scores, p_scores, g_scores, fused, timings)
 
     def ask(
         self,
