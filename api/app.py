@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, FastAPI, Request, Response
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -42,22 +42,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import memqa
+from memqa.contract import ION_QUESTION, error_details, summary
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
-from memqa.render import answer_json, section_json
 from memqa.tokens import count_tokens
+from memqa.types import Answer, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
-from .schemas import (
-    ION_QUESTION,
-    AnswerOut,
-    AskRequest,
-    ErrorOut,
-    HealthOut,
-    SectionFullOut,
-    SectionOut,
-    ToolList,
-    ask_request_model,
-)
+from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
 from .worker import ModelThread
 
 log = logging.getLogger(__name__)
@@ -83,52 +74,32 @@ def _err(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"model": ErrorOut} for c in (*codes, 500)}
 
 
-def server_timing(answer, seconds: float) -> str:
+def server_timing(timings: dict, seconds: float) -> str:
     """``Server-Timing`` header: the library's stage timings and the whole ``ask`` call, in ms."""
-    stages = {**answer.signals.get("timings", {}), "ask": seconds}
+    stages = {**timings, "ask": seconds}
     return ", ".join(f"{name};dur={1000 * value:.2f}" for name, value in stages.items())
 
 
 # ------------------------------------------------------------------ error mapping
 
 
-def _field(loc: tuple) -> str:
-    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else [str(p) for p in loc]
-    return ".".join(parts) or "body"
-
-
-def _message(e: dict, fields: list[str]) -> str:
-    kind = e.get("type", "")
-    if kind == "extra_forbidden":
-        return f"unknown field; the body accepts only {', '.join(fields)}"
-    if kind == "missing":
-        return "required field is missing"
-    if kind in ("model_attributes_type", "dict_type", "model_type"):
-        return f'must be a JSON object, e.g. {{"question": "{ION_QUESTION}"}}'
-    return str(e.get("msg", "invalid value"))
-
-
-def validation_error(exc: RequestValidationError, fields: list[str]) -> JSONOut:
-    """FastAPI's error list -> ``{"error": "k: ...; question: ...", "details": [...]}`` (422)."""
-    details = [
-        {"field": _field(tuple(e.get("loc", ()))), "message": _message(e, fields), "type": str(e.get("type", ""))}
-        for e in exc.errors()
-    ]
+def validation_error(exc: RequestValidationError, model) -> JSONOut:
+    """FastAPI's error list -> ``{"error": "k must be ...; question: ...", "details": [...]}`` (422)."""
+    details = error_details(list(exc.errors()), model)
     if any(d["type"] == "json_invalid" for d in details):
         return error(400, "the request body is not valid JSON; send a JSON object, e.g. "
                           f'{{"question": "{ION_QUESTION}"}}.')
-    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-    return error(422, f"{summary}. See /docs for the request format.", details=details)
+    return error(422, f"{summary(details)}. See /docs for the request format.", details=details)
 
 
-def install_error_handlers(app: FastAPI, ask_fields: list[str]) -> None:
+def install_error_handlers(app: FastAPI, ask_model) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONOut:
         return error(exc.status_code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONOut:
-        return validation_error(exc, ask_fields)
+        return validation_error(exc, ask_model)
 
     @app.exception_handler(MemqaError)
     async def memqa_error(request: Request, exc: MemqaError) -> JSONOut:
@@ -167,29 +138,23 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
 
     ``warm_up`` runs one question on the model thread before returning (``serve`` does; tests don't).
 
-    >>> from fastapi.testclient import TestClient
-    >>> client = TestClient(create_app(assistant))                     # doctest: +SKIP
-    >>> client.post("/ask", json={"question": "ION focal points"}).status_code  # doctest: +SKIP
-    200
+    Example: ``TestClient(create_app(assistant)).post("/ask", json={"question": "ION focal points"})``.
     """
     started = time.monotonic()
     manifest = assistant.data.manifest
     AskModel = ask_request_model(list(assistant.objectives), list(assistant.reports))
-    ask_fields = list(AskRequest.model_fields)
     counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
-    toc = [section_json(s, passages=counts[s.id][0], tokens=counts[s.id][1]) for s in assistant.sections]
-    full = {s.id: section_json(s, passages=counts[s.id][0], tokens=counts[s.id][1], full=True)
-            for s in assistant.sections}
-    first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0]["id"] if toc else "")
+    toc = [TocEntry.of(s, *counts[s.id]) for s in assistant.sections]
+    full = {s.id: SectionFull.of(s, *counts[s.id]) for s in assistant.sections}
+    first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
     model = ModelThread(model_threads)
 
-    def answer_for(body: AskRequest) -> JSONOut:
+    def answer_for(body: AskRequest) -> tuple[Answer, str]:
         t0 = time.perf_counter()
-        answer = assistant.ask(body.question, k=body.k, objective=body.objective, kind=body.kind,
+        result = assistant.run(body.question, k=body.k, objective=body.objective, kind=body.kind,
                                report=body.report)
-        timing = server_timing(answer, time.perf_counter() - t0)
-        return JSONOut(answer_json(answer), headers={"Server-Timing": timing})
+        return result.answer, server_timing(dict(result.timings), time.perf_counter() - t0)
 
     if warm_up:  # the first call pays lazy model set-up; keep it off the first user's request
         model.run(assistant.ask, "warm-up question", k=1)
@@ -197,17 +162,18 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     app = FastAPI(
         title="memqa",
         version=memqa.__version__,
+        default_response_class=JSONOut,
         description="Cited answers from CICAD MEM drug-policy evaluation reports. Ask a question with "
         "`POST /ask`; every passage comes with its report, priority action and source lines. "
         "Errors are JSON `{\"error\": ...}` with a message that says what to change.",
     )
     app.router.route_class = JSONBodyRoute
-    install_error_handlers(app, ask_fields)
+    install_error_handlers(app, AskModel)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
 
-    @app.post("/ask", response_model=AnswerOut, responses=_err(400, 413, 415, 422, 503), tags=["answers"],
+    @app.post("/ask", response_model=Answer, responses=_err(400, 413, 415, 422, 503), tags=["answers"],
               summary="Ask a question; get cited passages")
     async def ask(
         body: Annotated[AskModel, Body(openapi_examples={
@@ -216,29 +182,32 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
                          "value": {"question": "How does Mexico control chemical precursors?", "k": 3,
                                    "objective": assistant.objectives[0] if assistant.objectives else 1}},
         })],
-    ) -> JSONOut:
+        response: Response,
+    ) -> Answer:
         """The top ``k`` citable units for the question, each with its best passage, highlighted
         sentences and a citation (report, priority action, title, source lines). ``answerable`` is
         false and ``notice`` explains why when the report does not seem to answer the question.
         The ``Server-Timing`` header gives the time of each stage and of the whole search in ms.
         Runs on the model thread, so concurrent requests do not block the server."""
-        return await model.arun(answer_for, body)
+        answer, timing = await model.arun(answer_for, body)
+        response.headers["Server-Timing"] = timing
+        return answer
 
-    @app.get("/sections", response_model=list[SectionOut], responses=_err(), tags=["sections"],
+    @app.get("/sections", response_model=list[TocEntry], responses=_err(), tags=["sections"],
              summary="Table of contents")
-    async def sections() -> JSONOut:
+    async def sections() -> list[TocEntry]:
         """Every citable unit in report order, with its number of passages and tokens."""
-        return JSONOut(toc)
+        return toc
 
-    @app.get("/sections/{section_id:path}", response_model=SectionFullOut, responses=_err(404), tags=["sections"],
+    @app.get("/sections/{section_id:path}", response_model=SectionFull, responses=_err(404), tags=["sections"],
              summary="One citable unit in full")
     async def section(
         section_id: Annotated[str, PathParam(description="A section id from /sections or from a citation; "
                                              "a joint unit is also found by its second heading.",
                                              examples=[first_pa])],
-    ) -> JSONOut:
+    ) -> SectionFull:
         """The unit's full text and the citation to quote. Unknown ids get a 404 naming valid ones."""
-        return JSONOut(full[assistant.resolve_section(section_id).id])
+        return full[assistant.resolve_section(section_id).id]
 
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
     async def health() -> JSONOut:
@@ -264,9 +233,9 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
              summary="OpenAI function-calling tool definition")
     def openai_tool_list() -> JSONOut:
         """The ``tools`` list to give an OpenAI-compatible model so it can call memqa's search."""
-        from memqa.tools import openai_tools
+        from memqa.toolspec import openai_tools
 
-        return JSONOut(openai_tools())
+        return JSONOut(openai_tools(assistant))
 
     @app.get("/", include_in_schema=False)
     async def index_page() -> FileResponse:

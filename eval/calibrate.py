@@ -2,7 +2,7 @@
 
     python eval/calibrate.py [--gold eval/gold.jsonl eval/calibration.jsonl] [--check eval/gold_holdout.jsonl]
 
-Writes src/memqa/calibration.json atomically: feature means/scales, coefficients, intercept and
+Writes src/memqa/data/calibration.json atomically: feature means/scales, coefficients, intercept and
 the threshold on p(answerable) below which memqa abstains. The threshold is the highest one whose
 cross-validated false-abstention rate on answerable questions stays within --max-false (3%).
 Prints cross-validated and held-out abstention rates.
@@ -16,19 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from memqa.answerability import CALIBRATION, FEATURES, features
+from memqa.answerability import CALIBRATION, FEATURES, Calibration
 from memqa.assistant import Assistant
+from memqa.corpus import sha256_bytes
 from memqa.evaluate import load_gold
-from memqa.ranking import top_k
 
 warnings.simplefilter("ignore")
 
 
 def matrix(a, gold):
+    """Feature rows from the same ``Assistant.rank`` that ``ask`` uses (signals of the verdict)."""
     X, y = [], []
     for g in gold:
-        r = a.retrieve(g.question)
-        f = features(g.question, r, a, top_k(r.fused, 5))
+        f = a.rank(g.question).verdict.signals
         X.append([f[k] for k in FEATURES])
         y.append(1 if g.gold else 0)
     return np.array(X, float), np.array(y)
@@ -58,10 +58,11 @@ def main():
     ap.add_argument("--gold", nargs="+", default=["eval/gold.jsonl", "eval/calibration.jsonl"],
                     help="question files to fit on (missing files are skipped)")
     ap.add_argument("--check", default="eval/gold_holdout.jsonl")
+    ap.add_argument("--index", default="index")
     ap.add_argument("--max-false", type=float, default=0.03)
     ap.add_argument("--C", type=float, default=0.1, help="inverse regularisation; 0.1 generalised best to the held-out set")
     args = ap.parse_args()
-    a = Assistant.load("index")
+    a = Assistant.load(args.index, calibration=None)
     files = [f for f in args.gold if Path(f).exists()]
     X, y = matrix(a, [q for f in files for q in load_gold(Path(f))])
     # 5-fold cross-validated probabilities choose the threshold honestly.
@@ -80,18 +81,21 @@ def main():
     print(f"high-confidence cut {high:.2f}: {float((cv[y == 1] >= high).mean()):.2f} of answerable questions are 'high'")
     model = fit(X, y, args.C)
     mean, scale, m = model
-    calib = {
-        "features": list(FEATURES), "mean": dict(zip(FEATURES, mean.round(6).tolist())),
-        "scale": dict(zip(FEATURES, scale.round(6).tolist())), "coef": dict(zip(FEATURES, m.coef_[0].round(6).tolist())),
-        "intercept": float(m.intercept_[0]), "threshold": round(float(t), 3), "high": round(float(high), 3),
-        "fitted_on": files, "n": int(len(y)), "n_unanswerable": int((y == 0).sum()),
-        "cv_abstention_unanswerable": round(ab, 3), "cv_false_abstention": round(fa, 3),
-    }
+    stats = {"n": int(len(y)), "n_unanswerable": int((y == 0).sum()), "cv_abstention_unanswerable": round(ab, 3),
+             "cv_false_abstention": round(fa, 3)}
     if args.check and Path(args.check).exists():
         Xh, yh = matrix(a, load_gold(Path(args.check)))
         hab, hfa = rates(proba(model, Xh), yh, t)
-        calib.update(holdout=args.check, holdout_abstention_unanswerable=round(hab, 3), holdout_false_abstention=round(hfa, 3))
+        stats.update(holdout_abstention_unanswerable=round(hab, 3), holdout_false_abstention=round(hfa, 3))
         print(f"held out {args.check}: abstains on {hab:.2f} of unanswerable, {hfa:.3f} of answerable")
+    calib = Calibration(
+        features=FEATURES, mean=dict(zip(FEATURES, mean.round(6).tolist())),
+        scale=dict(zip(FEATURES, scale.round(6).tolist())), coef=dict(zip(FEATURES, m.coef_[0].round(6).tolist())),
+        intercept=float(m.intercept_[0]), threshold=round(float(t), 3), high=round(float(high), 3),
+        encoder=a.retriever.sentence_encoder,
+        fitted_on={f: sha256_bytes(Path(f).read_bytes()) for f in files},
+        corpus={c["source"]: c["sha256"] for c in a.data.manifest.get("corpus", [])}, stats=stats,
+    ).to_json()
     print("coefficients:", {k: round(v, 2) for k, v in calib["coef"].items()})
     tmp = CALIBRATION.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(calib, indent=1) + "\n", encoding="utf-8")

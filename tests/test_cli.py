@@ -98,7 +98,7 @@ def test_ask_json_prints_the_shared_answer_shape(capsys, fake_index, mexico_corp
 
 def test_ask_json_with_filters(capsys, fake_index, mexico_corpus):
     code, out, _ = run(capsys, "ask", "--index", str(fake_index), "--corpus", str(mexico_corpus), "--json",
-                       "-k", "50", "--objective", "3", "--kind", "priority_action", "precursor training")
+                       "-k", "20", "--objective", "3", "--kind", "priority_action", "precursor training")
     cites = [p["citation"] for p in json.loads(out)["passages"]]
     assert code == 0
     assert sorted(c["priority_action"] for c in cites) == [f"3.{n}" for n in range(1, 9)]
@@ -122,15 +122,15 @@ def ask_args(fake_index, mexico_corpus) -> list[str]:
 @pytest.mark.parametrize(
     "extra, fragment",
     [
-        (["-k", "0", "training"], "k must be an integer from 1 to 50"),
-        (["-k", "51", "training"], "k must be an integer from 1 to 50"),
+        (["-k", "0", "training"], "k must be an integer from 1 to 20"),
+        (["-k", "21", "training"], "k must be an integer from 1 to 20"),
         ([""], "question is empty"),
         (["   "], "question is empty"),
         (["--objective", "13", "training"], "objective 13 is not in the index"),
         (["--report", "peru-2020", "training"], "report 'peru-2020' is not in the index"),
         (["--config", "nope", "training"], "unknown ranking configuration 'nope'"),
     ],
-    ids=["k=0", "k=51", "empty", "spaces", "objective", "report", "config"],
+    ids=["k=0", "k=21", "empty", "spaces", "objective", "report", "config"],
 )
 def test_bad_ask_exits_2_with_one_line(capsys, ask_args, extra, fragment):
     code, out, err = run(capsys, *ask_args, *extra)

@@ -12,8 +12,9 @@ def test_fold_lowercases_and_strips_accents():
 
 
 def test_tokenize_stems_content_words():
+    # Country names are content words: with many reports in the index they tell the reports apart.
     assert tokenize("Mexico's PEN Online pre-export notifications, 2019-2022") == [
-        "pen", "onlin", "pre", "export", "notif", "2019", "2022"]
+        "mexico", "pen", "onlin", "pre", "export", "notif", "2019", "2022"]
 
 
 @pytest.mark.parametrize("acronym", ["I2ES", "IONICS", "INCB", "CFIP", "mx908"])
@@ -32,7 +33,7 @@ def test_accented_and_plain_spellings_match():
     assert tokenize("Fiscalía General de la República") == tokenize("fiscalia general de la republica")
 
 
-@pytest.mark.parametrize("text", ["the of and which", "is it not so", "Mexico's country", "a b c"])
+@pytest.mark.parametrize("text", ["the of and which", "is it not so", "the country's", "a b c"])
 def test_stopwords_and_single_letters_are_dropped(text):
     assert tokenize(text) == []
 

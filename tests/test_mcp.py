@@ -21,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 from conftest import stop_process
 from memqa.mcp_server import create_server
 from memqa.tokens import count_tokens
-from memqa.tools import openai_tools
+from memqa.toolspec import openai_tools
 
 TIMEOUT = 300  # seconds for a whole session, model loading included, on a busy 2-core machine
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -73,7 +73,7 @@ def test_lists_three_documented_tools(fake_assistant):
         assert "lines" in tools["search_report"].description and "quot" in tools["search_report"].description
         schema = tools["search_report"].input_schema
         assert schema["required"] == ["question"]
-        ref = openai_tools()[0]["function"]["parameters"]["properties"]
+        ref = openai_tools(fake_assistant)[0]["function"]["parameters"]["properties"]
         for name, prop in schema["properties"].items():
             assert prop["description"] == ref[name]["description"]
             for bound in ("minimum", "maximum", "minLength", "maxLength"):

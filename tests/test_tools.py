@@ -11,13 +11,13 @@ from memqa.tokens import count_tokens
 from memqa.tools import (
     BudgetTooSmallError,
     fit_to_budget,
-    openai_tools,
     search_result,
     search_text,
     section_result,
     sentence_ends,
     toc_result,
 )
+from memqa.toolspec import openai_tools
 
 
 def _passage(rank: int, pa: str, text: str, start_line: int, highlights=()) -> dict:
@@ -279,8 +279,10 @@ def test_toc_result_lists_every_unit(fake_assistant):
 
 
 # ---------------------------------------------------------------------------- OpenAI function calling
-def test_openai_tools_schema():
-    (tool,) = openai_tools()
+def test_openai_tools_schema(fake_assistant):
+    tools = openai_tools(fake_assistant)
+    assert [t["function"]["name"] for t in tools] == ["search_report", "get_section", "list_sections"]
+    tool = tools[0]
     assert tool["type"] == "function"
     fn = tool["function"]
     assert fn["name"] == "search_report"
@@ -290,8 +292,9 @@ def test_openai_tools_schema():
     assert params["required"] == ["question"]
     props = params["properties"]
     assert (props["k"]["minimum"], props["k"]["maximum"]) == (1, 20)
-    assert (props["objective"]["minimum"], props["objective"]["maximum"]) == (1, 12)
-    assert props["max_tokens"]["minimum"] == 50
+    assert props["objective"]["anyOf"][0]["enum"] == list(range(1, 13))  # the index's objectives
+    assert props["report"]["anyOf"][0]["const"] == "mexico-2022"
+    assert props["max_tokens"]["anyOf"][0]["minimum"] == 50
     assert all(p["description"] for p in props.values())
 
 
@@ -307,8 +310,8 @@ def test_openai_tools_schema():
     ({"question": "q", "max_tokens": 49}, False),
     ({"question": "q", "report": "x"}, False),
 ])
-def test_openai_parameters_accept_and_reject(args, ok):
-    validator = jsonschema.Draft202012Validator(openai_tools()[0]["function"]["parameters"])
+def test_openai_parameters_accept_and_reject(fake_assistant, args, ok):
+    validator = jsonschema.Draft202012Validator(openai_tools(fake_assistant)[0]["function"]["parameters"])
     assert validator.is_valid(args) is ok
 
 

@@ -46,7 +46,7 @@ def _free_port() -> int:
 def base_url(real_assistant):
     """The real FastAPI app on a real uvicorn server, in a background thread."""
     import uvicorn
-    from api.app import create_app
+    from memqa.api.app import create_app
 
     port = _free_port()
     config = uvicorn.Config(create_app(real_assistant), host="127.0.0.1", port=port, log_level="warning")

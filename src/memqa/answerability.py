@@ -22,13 +22,15 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .errors import CalibrationError
 from .lexical import fold, tokenize
+from .vocabulary import countries_named, country_aliases
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
             "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "is_en")
@@ -39,14 +41,6 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth
             "ninth": 9, "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5, "sexta": 6,
             "septima": 7, "octava": 8, "novena": 9, "setima": 7, "oitava": 8, "premier": 1, "septieme": 7,
             "huitieme": 8}
-# OAS member states (English/Spanish/Portuguese/French spellings, folded); a question about another
-# country than the report's is usually not answered by it.
-MEMBER_STATES = frozenset(
-    """antigua barbuda argentina argentine bahamas barbados belize bolivia brazil brasil bresil canada
-    chile chili colombia colombie costa rica dominica dominican dominicana ecuador equateur salvador grenada
-    granada guatemala guyana haiti honduras jamaica jamaique nicaragua panama paraguay peru perou kitts
-    lucia vincent grenadines suriname trinidad tobago uruguay venezuela""".split()
-)
 # A number that states a quantity (not a year, a date part or a document code like 43/19).
 QUANTITY_NUM_RE = re.compile(r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\d/])")
 DATE_RE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -61,7 +55,7 @@ def has_quantity(text: str) -> bool:
     (True, False)
     """
     return bool(QUANTITY_NUM_RE.search(DATE_RE.sub(" ", text)))
-CALIBRATION = Path(__file__).with_name("calibration.json")
+CALIBRATION = Path(__file__).with_name("data") / "calibration.json"
 
 QUANTITY_RE = re.compile(
     r"\b(how (many|much)|what (was|is) the (total|number|amount|value|price|budget|rate)|number of|"
@@ -73,6 +67,7 @@ KEY_RE = re.compile(r"\b(\d[\d,./-]*|[A-Z][A-Z0-9]{1,}[a-z]?|[A-Z][a-zà-ÿ]{2,}
 NOTICE = ("The report does not seem to answer this question; the passages below are the nearest ones, "
           "not an answer.")
 NOTICE_MEDIUM = "The match is not certain: check that the cited passages answer the question."
+NOTICE_EMPTY = "Nothing in the selected part of the library matches; widen or remove the filters."
 
 
 @dataclass(frozen=True)
@@ -83,23 +78,75 @@ class Verdict:
     signals: dict = field(default_factory=dict)
 
 
-@lru_cache(maxsize=1)
-def load_calibration(path: str = str(CALIBRATION)) -> dict:
-    p = Path(path)
-    if not p.exists():
-        return {}
-    return json.loads(p.read_text(encoding="utf-8"))
+CALIBRATION_FORMAT = "memqa-calibration/2"
+REFIT = "python eval/calibrate.py"
 
 
-def key_terms(question: str) -> list[str]:
-    """Numbers, acronyms and capitalised names, except the question's first word and 'Mexico'."""
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted answerability model and the record of what it was fitted for (checked on load)."""
+
+    features: tuple[str, ...]
+    mean: Mapping[str, float]
+    scale: Mapping[str, float]
+    coef: Mapping[str, float]
+    intercept: float
+    threshold: float  # p(answerable) below this: abstain
+    high: float  # p(answerable) at or above this: "high" confidence
+    encoder: str  # the encoder whose scores the dense features are (e.g. "e5")
+    fitted_on: Mapping[str, str] = field(default_factory=dict)  # question file -> sha256
+    corpus: Mapping[str, str] = field(default_factory=dict)  # corpus file -> sha256 of the index fitted on
+    stats: Mapping[str, float] = field(default_factory=dict)  # cross-validated and held-out rates
+
+    def to_json(self) -> dict:
+        return {"format": CALIBRATION_FORMAT, **{k: (list(v) if isinstance(v, tuple) else v)
+                                                 for k, v in self.__dict__.items()}}
+
+
+def load_calibration(path: Path = CALIBRATION, encoder: str | None = None) -> Calibration:
+    """Read and check a calibration file: its format and feature list must match this code (and its
+    encoder ``encoder``, when given); any mismatch is a CalibrationError naming ``python eval/calibrate.py``."""
+    path = Path(path)
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise CalibrationError(f"no answerability calibration at {path}; run `{REFIT}` to fit it.") from e
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CalibrationError(f"{path} is unreadable ({e}); run `{REFIT}` to refit it.") from e
+    if not isinstance(d, dict) or d.get("format") != CALIBRATION_FORMAT:
+        raise CalibrationError(f"{path} is not a {CALIBRATION_FORMAT} file; run `{REFIT}` to refit it.")
+    if tuple(d.get("features", ())) != FEATURES:
+        raise CalibrationError(f"{path} was fitted on other features than this memqa computes; run `{REFIT}`.")
+    if encoder is not None and d.get("encoder") != encoder:
+        raise CalibrationError(f"{path} was fitted on {d.get('encoder')!r} scores but the index is searched with "
+                               f"{encoder!r}; run `{REFIT}` for this index (or build it with that encoder).")
+    try:
+        kw = {k: d[k] for k in ("mean", "scale", "coef", "intercept", "threshold", "high", "encoder")}
+        if not all(set(kw[k]) >= set(FEATURES) for k in ("mean", "scale", "coef")):
+            raise KeyError("a feature weight")
+        return Calibration(features=FEATURES, fitted_on=d.get("fitted_on", {}), corpus=d.get("corpus", {}),
+                           stats=d.get("stats", {}), **kw)
+    except (KeyError, TypeError) as e:
+        raise CalibrationError(f"{path} lacks {e}; run `{REFIT}` to refit it.") from e
+
+
+GENERIC_KEYS = frozenset({"cicad", "mem", "oas", "oea", "what", "which", "does"})
+
+
+def key_terms(question: str, own: frozenset[str] = frozenset()) -> list[str]:
+    """Numbers, acronyms and capitalised names, except the question's first word, the names of the
+    loaded reports' countries (``own``, folded) and the names of the MEM itself.
+
+    >>> key_terms("Which agencies in Mexico use PEN Online since 2019?", frozenset({"mexico"}))
+    ['PEN', 'Online', '2019']
+    """
     words = KEY_RE.findall(question)
     first = re.match(r"\W*(\w+)", question)
     out = []
     for w in words:
         if first and w == first.group(1) and not w.isupper() and not w[0].isdigit():
             continue
-        if fold(w) in {"mexico", "mexique", "mexican", "cicad", "mem", "oas", "oea", "what", "which", "does"}:
+        if fold(w) in GENERIC_KEYS or fold(w) in own:
             continue
         out.append(w)
     return out
@@ -126,44 +173,43 @@ def asks_other_report(question: str, meta: dict) -> bool:
     return bool(mine and asked and mine not in asked)
 
 
-def features(question: str, retrieval, assistant, order: list[int]) -> dict[str, float]:
-    """The signals above for one retrieval; ``order`` is the ranked unit indices."""
+def features(question: str, retrieval, retriever, order: list[int], reports: Mapping[str, dict]) -> dict[str, float]:
+    """The signals above for one retrieval; ``order`` is the ranked unit indices (top ``JUDGE_DEPTH``),
+    ``reports`` the manifest metadata of every loaded report by report id."""
     us = retrieval.unit_scores
     is_en = retrieval.lang == "en"
-    dense = us.get("dense:e5", us.get("dense:minilm"))
-    sent = us.get("sent:e5", us.get("sent:minilm"))
+    enc = retriever.sentence_encoder
+    dense, sent = us.get(f"dense:{enc}"), us.get(f"sent:{enc}")
     d_sorted = np.sort(dense[np.isfinite(dense)])[::-1] if dense is not None else np.zeros(5)
     top = order[:3]
+    sections = retriever.sections
     lex_units = us.get("lexical")
-    known, unknown = assistant.data.lexical.known_terms(question)
+    known, unknown = retriever.lexical.known_terms(question)
     lex_best = float(lex_units[top[0]]) if (lex_units is not None and top) else 0.0
     lex_top = (lex_best if math.isfinite(lex_best) else 0.0) / (len(known) + 1)
-    texts = " ".join(fold(assistant.sections[i].text) for i in top)
-    keys = key_terms(question)
+    texts = " ".join(fold(sections[i].text) for i in top)
+    own = country_aliases(m.get("country", "") for m in reports.values())
+    keys = key_terms(question, own)
     cov = (sum(1 for k in keys if fold(k) in texts) / len(keys)) if keys else 1.0
     has_number = False
-    if top:
-        seg_scores = next(iter(retrieval.segment_scores.values()), None)
-        if seg_scores is not None:
-            owners = assistant._g_owner
-            for i in top[:2]:
-                idx = np.where(owners == i)[0]
-                if len(idx):
-                    best = idx[np.argsort(-seg_scores[idx])[:3]]
-                    for gi in best:
-                        g = assistant.data.segments[gi]
-                        if has_quantity(assistant.sections[i].text[g.start : g.end]):
-                            has_number = True
+    seg_scores = retrieval.segment_scores.get(retriever.sentence_encoder)
+    if seg_scores is not None:
+        for i in top[:2]:
+            idx = np.asarray(retriever.segments_of(i), dtype=np.int64)
+            for gi in idx[np.argsort(-seg_scores[idx])[:3]] if len(idx) else ():
+                g = retriever.segments[gi]
+                if has_quantity(sections[i].text[g.start : g.end]):
+                    has_number = True
     q_terms = tokenize(question)
     n_terms = max(1, len(q_terms))
-    idf = assistant.data.lexical.idf
-    top_terms = set(tokenize(assistant.sections[top[0]].text + " " + assistant.sections[top[0]].title)) if top else set()
-    weights = [idf(t) for t in q_terms]
+    top_terms = set(tokenize(sections[top[0]].text + " " + sections[top[0]].title)) if top else set()
+    weights = [retriever.lexical.idf(t) for t in q_terms]
     idf_cov = sum(w for t, w in zip(q_terms, weights) if t in top_terms) / sum(weights) if weights else 1.0
-    q_words = set(re.findall(r"\w+", fold(question)))
-    others = {w for w in q_words & MEMBER_STATES} - {fold(assistant.sections[top[0]].report.split("-")[0])} if top else set()
+    meta = reports.get(sections[top[0]].report, {}) if top else {}
+    own_top = country_aliases([meta.get("country", "")]) if meta else frozenset()
+    others = {alias for name, alias in countries_named(question).items() if alias not in own_top}
     other_country = float(any(w not in texts for w in others))
-    other_report = float(asks_other_report(question, assistant.report_meta(assistant.sections[top[0]].report)) if top else 0.0)
+    other_report = float(asks_other_report(question, meta)) if top else 0.0
     return {
         "dense_top": float(d_sorted[0]) if len(d_sorted) else 0.0,
         "sent_top": float(np.max(sent[np.isfinite(sent)])) if sent is not None and np.isfinite(sent).any() else 0.0,
@@ -181,30 +227,26 @@ def features(question: str, retrieval, assistant, order: list[int]) -> dict[str,
     }
 
 
-def probability(f: dict[str, float], calib: dict) -> float | None:
-    if not calib:
+def probability(f: Mapping[str, float], calib: Calibration | None) -> float | None:
+    """p(answerable) under the logistic model; None without a calibration."""
+    if calib is None:
         return None
-    mean, scale, coef = calib["mean"], calib["scale"], calib["coef"]
-    z = calib["intercept"] + sum(coef[k] * (f[k] - mean[k]) / scale[k] for k in FEATURES)
+    z = calib.intercept + sum(calib.coef[k] * (f[k] - calib.mean[k]) / calib.scale[k] for k in FEATURES)
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def judge_retrieval(question: str, retrieval, assistant, order: list[int]) -> Verdict:
-    f = features(question, retrieval, assistant, order)
-    calib = load_calibration()
+def judge(question: str, retrieval, retriever, order: list[int], reports: Mapping[str, dict],
+          calib: Calibration | None) -> Verdict:
+    """Answerable + confidence for one retrieval, from the top ``JUDGE_DEPTH`` units in ``order``."""
+    f = features(question, retrieval, retriever, order, reports)
     p = probability(f, calib)
     signals = {**{k: round(v, 4) for k, v in f.items()}, "p_answerable": None if p is None else round(p, 4)}
-    if p is None:  # uncalibrated install: never abstain
+    if not order:
+        return Verdict(False, "low", NOTICE_EMPTY, signals)
+    if p is None:  # no calibration given (tests with a fake encoder): never abstain
         return Verdict(True, "medium", "", signals)
-    if p < calib["threshold"]:
+    if p < calib.threshold:
         return Verdict(False, "low", NOTICE, signals)
-    if p < calib.get("high", 0.8):
+    if p < calib.high:
         return Verdict(True, "medium", NOTICE_MEDIUM, signals)
     return Verdict(True, "high", "", signals)
-
-
-def judge(question: str, retrieval, assistant, hits) -> Verdict:
-    order = [assistant._sec_index[h.citation.section_id] for h in hits]
-    if not order:
-        order = [int(i) for i in np.argsort(-retrieval.fused)[:3]]
-    return judge_retrieval(question, retrieval, assistant, order)

@@ -68,7 +68,7 @@ def _split_long(text: str, span: Span, fits: Callable[[int, int], bool]) -> list
     return [Span(s, min(s + step, span.end), span.kind) for s in range(span.start, span.end, step)]
 
 
-def windows(text: str, body_start: int, count: Callable[[str], int], budget: int, overlap: int) -> list[tuple[int, int]]:
+def windows(text: str, count: Callable[[str], int], budget: int, overlap: int) -> list[tuple[int, int]]:
     """(start, end) character windows of ``text`` whose cleaned text costs at most ``budget`` tokens."""
     segs = segment(text, 0)
     if not segs:
@@ -136,7 +136,7 @@ def chunk_section(
             "use a larger chunk size (e.g. --max-tokens 200)."
         )
     out = []
-    for k, (a, b) in enumerate(windows(section.text, section.body_start, count_encoder_tokens, budget, settings.overlap)):
+    for k, (a, b) in enumerate(windows(section.text, count_encoder_tokens, budget, settings.overlap)):
         while b > a and section.text[b - 1].isspace():
             b -= 1
         while a < b and section.text[a].isspace():

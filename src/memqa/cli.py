@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .errors import MemqaError
+from .limits import K_DEFAULT, K_MAX
 
 DEFAULT_INDEX = os.environ.get("MEMQA_INDEX", "index")
 DEFAULT_CORPUS = os.environ.get("MEMQA_CORPUS", "corpus")
@@ -87,7 +88,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from api.app import serve
+    from .api.app import serve
 
     serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=args.corpus)
     return 0
@@ -133,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help="ask a question; prints cited passages")
     common(a)
     a.add_argument("question", nargs="+")
-    a.add_argument("-k", type=int, default=5, help="number of passages (1-50, default 5)")
+    a.add_argument("-k", type=int, default=K_DEFAULT, help=f"number of cited units (1-{K_MAX}, default {K_DEFAULT})")
     a.add_argument("--objective", type=int, help="only this objective (1-12)")
     a.add_argument("--kind", choices=["priority_action", "evaluative_summary", "preface"])
     a.add_argument("--report", help="only this report id, e.g. mexico-2022")

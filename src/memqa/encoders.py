@@ -145,7 +145,6 @@ class FakeEncoder:
         self.name = f"fake-{dim}"
         self.dim = dim
         self.max_tokens = max_tokens
-        self.calls = 0
 
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float32)
@@ -156,7 +155,6 @@ class FakeEncoder:
         return v
 
     def encode(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
-        self.calls += 1
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalise(np.stack([self._vec(t) for t in texts]))
@@ -164,8 +162,6 @@ class FakeEncoder:
     def count_tokens(self, text: str) -> int:
         return len(text.split()) + 2
 
-
-BUILTIN = ("minilm", "e5")
 
 
 def load_encoder(spec: str) -> Encoder:

@@ -42,3 +42,7 @@ class BadQuestionError(MemqaError):
 
 class NotFoundError(MemqaError):
     """An unknown section id."""
+
+
+class CalibrationError(MemqaError):
+    """The answerability model is missing or was fitted for other features or another encoder."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MemqaError
+from .limits import EVAL_DEPTH
 
 log = logging.getLogger(__name__)
 METRICS = ("hit_rate@1", "hit_rate@5", "recall@5", "mrr@10", "ndcg@10")
@@ -68,13 +69,12 @@ def score_runs(qrels: dict, runs: dict[str, dict], metrics: Sequence[str] = METR
     return out
 
 
-def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth: int = 10) -> dict:
-    """Rank every gold question with every configuration; return metrics, abstention and latency."""
-    from .answerability import judge_retrieval
-    from .assistant import _restrict, get_config
-    from .ranking import top_k
+def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth: int = EVAL_DEPTH) -> dict:
+    """Rank every gold question with every configuration (``Assistant.rank``, as ``ask`` does);
+    return metrics, abstention and latency."""
+    from .assistant import get_config, restrict
 
-    cfgs = {name: _restrict(get_config(name), set(assistant.encoders)) for name in configs}
+    cfgs = {name: restrict(get_config(name), set(assistant.encoders)) for name in configs}
     alias = assistant.resolve_section
     qrels = {}
     for g in gold:
@@ -83,15 +83,14 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
     runs: dict[str, dict] = {name: {} for name in cfgs}
     latency: dict[str, list[float]] = defaultdict(list)
     abstain: dict[str, dict[str, bool]] = {name: {} for name in cfgs}
-    mask = np.ones(len(assistant.sections), dtype=bool)
     for g in gold:
         for name, cfg in cfgs.items():
             t0 = time.perf_counter()
-            r = assistant.retrieve(g.question, cfg, mask)
-            order = top_k(r.fused, depth)
+            ranking = assistant.rank(g.question, config=cfg, depth=depth)
             latency[name].append(time.perf_counter() - t0)
+            order = ranking.order[:depth]
             runs[name][g.id] = {assistant.sections[i].id: float(depth - rank) for rank, i in enumerate(order)}
-            abstain[name][g.id] = not judge_retrieval(g.question, r, assistant, order).answerable
+            abstain[name][g.id] = not ranking.verdict.answerable
     result: dict = {"configs": {}, "n_questions": len(gold), "n_answerable": len(qrels)}
     groups: dict[str, list[str]] = defaultdict(list)
     for g in gold:
@@ -122,6 +121,10 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
     return result
 
 
+def _num(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{x:.2f}"
+
+
 def markdown_table(result: dict) -> str:
     head = "| configuration | " + " | ".join(SHORT[m] for m in METRICS) + " | abstain (unans.) | false abstain | ms/query |"
     lines = [head, "|" + "---|" * (len(METRICS) + 4)]
@@ -130,7 +133,7 @@ def markdown_table(result: dict) -> str:
         ab, fa = r["abstention_unanswerable"], r["false_abstention_answerable"]
         lines.append(
             f"| {name} | " + " | ".join(f"{o[m]:.3f}" for m in METRICS)
-            + f" | {ab:.2f} | {fa:.2f} | {r['mean_latency_ms']:.1f} |"
+            + f" | {_num(ab)} | {_num(fa)} | {r['mean_latency_ms']:.1f} |"
         )
     groups = sorted({g for r in result["configs"].values() for g in r["by_group"]})
     lines += ["", "hit@1 / MRR@10 by group:", "", "| group | n | " + " | ".join(result["configs"]) + " |",

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .limits import BM25_B, BM25_K1
+
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
     he her here hers him his how i if in into is it its itself just me more most my no nor not of off on once
     only or other our ours out over own same she should so some such than that the their theirs them then there
     these they this those through to too under until up very was we were what when where which while who whom
-    why will with would you your yours mexico mexican country""".split()
+    why will with would you your yours country""".split()
 )
 # "not"/"no" are stopwords for BM25 (every report sentence would match), negation is left to the dense side.
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
@@ -45,7 +47,7 @@ def tokenize(text: str) -> list[str]:
     """Stemmed content words, with acronyms and numbers kept whole.
 
     >>> tokenize("Mexico's PEN Online pre-export notifications, 2019-2022")
-    ['pen', 'onlin', 'pre', 'export', 'notif', '2019', '2022']
+    ['mexico', 'pen', 'onlin', 'pre', 'export', 'notif', '2019', '2022']
     """
     words: list[str] = []
     for tok in TOKEN_RE.findall(fold(text)):
@@ -73,7 +75,7 @@ class LexicalIndex:
 
         _quiet_bm25s()
 
-        r = bm25s.BM25(k1=1.2, b=0.75)
+        r = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         corpus_tokens = [tokenize(t) or ["__empty__"] for t in texts]
         r.index(corpus_tokens, show_progress=False)
         return cls(r, len(texts))
@@ -88,10 +90,8 @@ class LexicalIndex:
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term (unknown terms get the maximum)."""
         if not hasattr(self, "_df"):
-            import numpy as _np
-
             # bm25s keeps scores as a CSC matrix (documents x vocabulary): column sizes are document frequencies.
-            self._df = _np.diff(_np.asarray(self._r.scores["indptr"]))
+            self._df = np.diff(np.asarray(self._r.scores["indptr"]))
         i = self._vocab.get(term)
         df = 0 if i is None else int(self._df[i])
         return float(np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))

@@ -11,8 +11,6 @@ shape of ``memqa.render`` plus ``tokens``). Bad arguments come back as tool erro
 whose text says how to fix the call; the server keeps answering. Descriptions, budget fitting and
 the readable text live in ``memqa.tools`` so the HTTP API can offer the same tools.
 """
-from __future__ import annotations
-
 import contextlib
 import logging
 import sys
@@ -26,45 +24,21 @@ from pydantic import Field
 
 from . import __version__
 from .errors import MemqaError
-from .tools import (
-    ARG_DESCRIPTIONS,
-    CORPUS_BLURB,
-    GET_SECTION_DESCRIPTION,
-    K_DEFAULT,
-    K_MAX,
-    LIST_SECTIONS_DESCRIPTION,
-    MIN_MAX_TOKENS,
-    OBJECTIVES,
-    SEARCH_REPORT_DESCRIPTION,
-    search_result,
-    section_result,
-    toc_result,
+from .limits import K_DEFAULT
+from .tools import search_result, section_result, toc_result
+from .toolspec import (
+    GET_SECTION_ID,
+    get_section_description,
+    instructions,
+    list_sections_description,
+    search_description,
+    search_parameters,
 )
 
 log = logging.getLogger(__name__)
 
-INSTRUCTIONS = (
-    "memqa answers questions from CICAD MEM drug-policy evaluation reports with verbatim, cited passages. "
-    + CORPUS_BLURB
-    + " Call search_report with the user's question; quote the passages and give their citations "
-    "(label and lines). Use get_section for a whole priority action and list_sections for the contents. "
-    "If a result says the report does not seem to answer the question, say so rather than guessing."
-)
-
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
-
-# Ranges are advertised in the schema but checked by memqa.tools, whose messages say how to fix a call
-# (pydantic's ge/le would answer with a validation dump instead).
-Question = Annotated[str, Field(description=ARG_DESCRIPTIONS["question"],
-                                json_schema_extra={"minLength": 1, "maxLength": 2000})]
-K = Annotated[int, Field(description=ARG_DESCRIPTIONS["k"], json_schema_extra={"minimum": 1, "maximum": K_MAX})]
-Objective = Annotated[int | None, Field(description=ARG_DESCRIPTIONS["objective"],
-                                        json_schema_extra={"minimum": OBJECTIVES[0], "maximum": OBJECTIVES[1]})]
-MaxTokens = Annotated[int | None, Field(description=ARG_DESCRIPTIONS["max_tokens"],
-                                        json_schema_extra={"minimum": MIN_MAX_TOKENS})]
-SectionId = Annotated[str, Field(description=ARG_DESCRIPTIONS["id"])]
-
 
 def _result(text: str, structured: dict) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
@@ -76,18 +50,32 @@ def create_server(assistant) -> MCPServer:
     Tool functions are synchronous; the SDK runs them on worker threads (``Assistant.ask`` is thread-safe).
     """
     server = MCPServer(name="memqa", title="MEM report assistant", version=__version__,
-                       instructions=INSTRUCTIONS, log_level="WARNING")
+                       instructions=instructions(assistant), log_level="WARNING")
+    # Argument schemas and checks come from memqa.contract (as HTTP's); the advertised ranges are in the
+    # schema, and the checks answer with one line that says how to fix the call.
+    props = search_parameters(assistant)["properties"]
 
-    @server.tool(name="search_report", title="Search the MEM report", description=SEARCH_REPORT_DESCRIPTION,
+    def arg(name: str, tp):
+        return Annotated[tp, Field(description=props[name].get("description", ""),
+                                   json_schema_extra={k: v for k, v in props[name].items()
+                                                      if k in ("minimum", "maximum", "minLength", "maxLength",
+                                                               "enum")})]
+
+    Question, K, Objective = arg("question", str), arg("k", int), arg("objective", int | None)
+    MaxTokens, Kind, Report = arg("max_tokens", int | None), arg("kind", str | None), arg("report", str | None)
+    SectionId = Annotated[str, Field(description=GET_SECTION_ID)]
+
+    @server.tool(name="search_report", title="Search the MEM reports", description=search_description(assistant),
                  annotations=READ_ONLY)
     def search_report(question: Question, k: K = K_DEFAULT, objective: Objective = None,
-                      max_tokens: MaxTokens = None) -> CallToolResult:
+                      max_tokens: MaxTokens = None, kind: Kind = None, report: Report = None) -> CallToolResult:
         try:
-            return _result(*search_result(assistant, question, k=k, objective=objective, max_tokens=max_tokens))
+            return _result(*search_result(assistant, question, k=k, objective=objective, max_tokens=max_tokens,
+                                          kind=kind, report=report))
         except MemqaError as e:
             raise ToolError(str(e)) from e
 
-    @server.tool(name="get_section", title="Read one section", description=GET_SECTION_DESCRIPTION,
+    @server.tool(name="get_section", title="Read one section", description=get_section_description(assistant),
                  annotations=READ_ONLY)
     def get_section(id: SectionId) -> CallToolResult:
         try:
@@ -95,7 +83,7 @@ def create_server(assistant) -> MCPServer:
         except MemqaError as e:
             raise ToolError(f"{e} Call list_sections to see every id.") from e
 
-    @server.tool(name="list_sections", title="Table of contents", description=LIST_SECTIONS_DESCRIPTION,
+    @server.tool(name="list_sections", title="Table of contents", description=list_sections_description(assistant),
                  annotations=READ_ONLY)
     def list_sections() -> CallToolResult:
         return _result(*toc_result(assistant.sections))

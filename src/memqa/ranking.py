@@ -8,7 +8,7 @@ weighted sum of min-max normalised scores.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,7 +25,6 @@ class RankConfig:
     fusion: str = "rrf"  # "rrf" | "score"
     rrf_k: int = 60
     description: str = ""
-    extra: Mapping[str, float] = field(default_factory=dict)
 
     def for_language(self, lang: str) -> Mapping[str, float]:
         return self.weights.get(lang) or self.weights.get("en" if lang == "en" else "other") or self.weights["en"]

@@ -1,40 +1,38 @@
-"""Answers as the shared JSON shape (CLI --json, HTTP, MCP) and as readable text."""
+"""Answers as the shared JSON shape (CLI --json, HTTP, MCP) and as readable text.
+
+The frozen dataclasses of ``memqa.types`` are the shape; JSON is ``to_json`` of them, never a
+hand-written dict, so a field added to a dataclass reaches every surface at once.
+"""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
-from .types import Answer, Citation, Hit, Section
-
-CITATION_KEYS = ("report", "kind", "objective", "priority_action", "title", "source", "start_line", "end_line")
-
-
-def citation_json(c: Citation) -> dict:
-    d = {k: getattr(c, k) for k in CITATION_KEYS}
-    d["label"] = c.label
-    d["section_id"] = c.section_id
-    return d
+from .types import Answer, Citation
 
 
-def hit_json(h: Hit) -> dict:
-    return {
-        "rank": h.rank,
-        "score": h.score,
-        "text": h.text,
-        "highlights": [dataclasses.asdict(x) for x in h.highlights],
-        "citation": citation_json(h.citation),
-    }
+def to_json(value: Any) -> Any:
+    """A dataclass value (or a list of them) as plain JSON data: dicts, lists, str, numbers, None.
+
+    >>> to_json(Citation("r", "preface", None, None, "t", "f.txt", 1, 2))["end_line"]
+    2
+    """
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    return _lists(dataclasses.asdict(value))
+
+
+def _lists(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _lists(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_lists(v) for v in x]
+    return x
 
 
 def answer_json(a: Answer) -> dict:
     """The shared shape: question, answerable, confidence, language, notice, passages."""
-    return {
-        "question": a.question,
-        "answerable": a.answerable,
-        "confidence": a.confidence,
-        "language": a.language,
-        "notice": a.notice,
-        "passages": [hit_json(h) for h in a.passages],
-    }
+    return to_json(a)
 
 
 def heading(c: Citation) -> str:
@@ -64,22 +62,3 @@ def answer_text(a: Answer, color: bool = False) -> str:
         lines += ["    " + ln for ln in body.splitlines() if ln.strip()]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def section_json(s: Section, passages: int | None = None, tokens: int | None = None, full: bool = False) -> dict:
-    d = {
-        "id": s.id, "report": s.report, "kind": s.kind, "objective": s.objective,
-        "priority_action": s.priority_action, "priority_actions": [h.number for h in s.headings],
-        "label": s.label, "title": s.title, "source": s.source, "start_line": s.start_line, "end_line": s.end_line,
-    }
-    if passages is not None:
-        d["passages"] = passages
-    if tokens is not None:
-        d["tokens"] = tokens
-    if full:
-        d["text"] = s.text
-        d["citation"] = citation_json(
-            Citation(s.report, s.kind, s.objective, s.priority_action, s.title, s.source, s.start_line, s.end_line,
-                     s.label, s.id)
-        )
-    return d

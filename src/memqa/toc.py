@@ -7,8 +7,9 @@ from pathlib import Path
 from .chunking import chunk_sections
 from .corpus import load_corpus
 from .parsing import parse_report
-from .render import section_json
+from .render import to_json
 from .tokens import count_tokens
+from .types import TocEntry
 
 
 def tokenizer_counter(encoder_ids: Sequence[str]):
@@ -46,7 +47,7 @@ def table_of_contents(corpus_dir: Path, encoder_ids: Sequence[str] = ("minilm", 
         for p in passages:
             n_pass[p.section_id] = n_pass.get(p.section_id, 0) + 1
         for s in r.sections:
-            base = section_json(s, passages=n_pass.get(s.id, 0), tokens=count_tokens(s.text))
+            base = to_json(TocEntry.of(s, n_pass.get(s.id, 0), count_tokens(s.text)))
             if s.kind != "priority_action":
                 rows.append({**base, "unit": s.id})
                 continue

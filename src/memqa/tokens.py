@@ -29,11 +29,3 @@ def count_tokens(text: str) -> int:
     2
     """
     return len(_encoding().encode(text, disallowed_special=()))
-
-
-def encode(text: str) -> list[int]:
-    return _encoding().encode(text, disallowed_special=())
-
-
-def decode(tokens: list[int]) -> str:
-    return _encoding().decode(tokens)

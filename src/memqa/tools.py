@@ -1,7 +1,7 @@
-"""Chat-tool glue shared by the MCP server and the HTTP API; pure logic, no ``mcp`` import.
+"""Chat-tool results shared by the MCP server and OpenAI-style function calling; pure, no ``mcp`` import.
 
-* the tool and argument descriptions a chat model reads to pick a tool,
-* ``openai_tools()``: the same ``search_report`` tool as an OpenAI function-calling schema,
+(What a model reads to pick a tool — descriptions and argument schemas — is ``memqa.toolspec``.)
+
 * ``fit_to_budget()``: fit an answer (the shared JSON shape of ``memqa.render.answer_json``) into a
   token budget — drop the lowest-ranked passages first, then trim the last kept passage at a
   sentence boundary; a citation heading always travels with its text,
@@ -16,135 +16,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
+from .contract import check_args
 from .errors import BadQuestionError
-from .render import citation_json, heading
+from .limits import K_DEFAULT, MIN_MAX_TOKENS
+from .render import heading, to_json
 from .segments import segment
 from .tokens import ENCODING, count_tokens
 from .types import Citation, Section
 
-K_DEFAULT = 5
-K_MAX = 20
-OBJECTIVES = (1, 12)
-MIN_MAX_TOKENS = 50
-
-CORPUS_BLURB = (
-    "The corpus is the CICAD Multilateral Evaluation Mechanism (MEM) drug-policy evaluation reports of the "
-    "Organization of American States; it currently holds one report, Mexico 2022 (eighth evaluation round), "
-    "organised as 12 objectives (1-12), each with numbered priority actions 'N.M' (e.g. 2.4), plus an "
-    "evaluative summary per objective and a preface."
-)
-
-SEARCH_REPORT_DESCRIPTION = (
-    "Search the CICAD MEM drug-policy evaluation reports and return the passages that best answer a "
-    "question, best first. " + CORPUS_BLURB + " Use this tool for any question about what a country does or "
-    "lacks on drug policy (supply reduction, precursors, money laundering, demand reduction, treatment, "
-    "alternative development, institutions, research, international cooperation), and when you do not "
-    "know which section holds the answer. Each result is a verbatim quotation headed by its citation, "
-    "e.g. 'Priority Action 2.4 — <title>  (mem-2022-mexico.txt, lines 300–312)'; quote the passage text and "
-    "give that citation in your answer, and do not state facts the passages do not contain. If the "
-    "result starts with a notice that the report does not seem to answer the question, tell the user so "
-    "instead of answering from the nearest passages. The result states how many tokens it holds; set "
-    "max_tokens to fit it into your context budget."
-)
-
-GET_SECTION_DESCRIPTION = (
-    "Return one citable unit of a CICAD MEM evaluation report in full: a priority action, an objective's "
-    "evaluative summary or the preface, as verbatim text with its citation (label, title, source file, "
-    "lines). Use it after search_report when a passage was cut short or you need the whole priority "
-    "action, or when the user names a priority action directly (e.g. 'Priority Action 5.4'). "
-    "Ids come from search_report citations (section_id) or list_sections."
-)
-
-LIST_SECTIONS_DESCRIPTION = (
-    "List the table of contents of the CICAD MEM evaluation reports: every citable unit with its id, "
-    "label (e.g. 'Priority Action 2.4'), title and line range, grouped by objective. "
-    + CORPUS_BLURB
-    + " Use it to see what the report covers or to find a section id for get_section; to answer a "
-    "question, use search_report instead."
-)
-
-ARG_DESCRIPTIONS = {
-    "question": (
-        "The user's question in plain language, in English or Spanish, e.g. 'Which agencies are ION focal "
-        "points?'. Must not be empty; at most 2000 characters."
-    ),
-    "k": f"How many passages to return, best first: an integer from 1 to {K_MAX} (default {K_DEFAULT}).",
-    "objective": (
-        f"Optional: search only MEM objective {OBJECTIVES[0]}-{OBJECTIVES[1]} (e.g. 2 for chemical precursors "
-        "and synthetic drugs). Leave empty to search the whole report."
-    ),
-    "max_tokens": (
-        f"Optional token budget (cl100k_base, at least {MIN_MAX_TOKENS}) for the whole result: the "
-        "lowest-ranked passages are dropped first, then the last kept passage is cut at a sentence "
-        "boundary. Leave empty for no limit."
-    ),
-    "id": (
-        "Section id as given in a citation's section_id or by list_sections: 'mexico-2022/pa-5.4' for "
-        "Priority Action 5.4, 'mexico-2022/summary-3' for the evaluative summary of objective 3, "
-        "'mexico-2022/preface'. The short form 'pa-5.4' also works while there is one report."
-    ),
-}
-
 NOT_ANSWERED = "The report does not seem to answer this question."
 TRIM_MARK = " […]"
-
-
-class BudgetTooSmallError(BadQuestionError):
-    """``max_tokens`` cannot hold even one citation with its first sentence."""
-
-
-# ---------------------------------------------------------------------------- schemas
-def search_parameters() -> dict:
-    """JSON schema of ``search_report``'s arguments (shared by MCP and OpenAI function calling)."""
-    return {
-        "type": "object",
-        "properties": {
-            "question": {"type": "string", "minLength": 1, "maxLength": 2000,
-                         "description": ARG_DESCRIPTIONS["question"]},
-            "k": {"type": "integer", "minimum": 1, "maximum": K_MAX, "default": K_DEFAULT,
-                  "description": ARG_DESCRIPTIONS["k"]},
-            "objective": {"type": ["integer", "null"], "minimum": OBJECTIVES[0], "maximum": OBJECTIVES[1],
-                          "description": ARG_DESCRIPTIONS["objective"]},
-            "max_tokens": {"type": ["integer", "null"], "minimum": MIN_MAX_TOKENS,
-                           "description": ARG_DESCRIPTIONS["max_tokens"]},
-        },
-        "required": ["question"],
-        "additionalProperties": False,
-    }
-
-
-def openai_tools() -> list[dict]:
-    """The OpenAI function-calling ``tools`` list for ``search_report``.
-
-    >>> openai_tools()[0]["function"]["name"]
-    'search_report'
-    """
-    return [
-        {
-            "type": "function",
-            "function": {
-                "name": "search_report",
-                "description": SEARCH_REPORT_DESCRIPTION,
-                "parameters": search_parameters(),
-            },
-        }
-    ]
-
-
-# ---------------------------------------------------------------------------- argument checks
-def check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
-        raise BadQuestionError(f"k must be an integer from 1 to {K_MAX}, got {k!r}; use e.g. k=5.")
-    return k
-
-
-def check_objective(objective: object) -> int | None:
-    lo, hi = OBJECTIVES
-    if objective is None:
-        return None
-    if isinstance(objective, bool) or not isinstance(objective, int) or not lo <= objective <= hi:
-        raise BadQuestionError(f"objective must be an integer from {lo} to {hi} or left empty, got {objective!r}.")
-    return objective
 
 
 def check_max_tokens(max_tokens: object) -> int | None:
@@ -155,6 +36,10 @@ def check_max_tokens(max_tokens: object) -> int | None:
             f"max_tokens must be an integer of at least {MIN_MAX_TOKENS} or left empty, got {max_tokens!r}."
         )
     return max_tokens
+
+
+class BudgetTooSmallError(BadQuestionError):
+    """``max_tokens`` cannot hold even one citation with its first sentence."""
 
 
 # ---------------------------------------------------------------------------- readable text
@@ -252,8 +137,7 @@ def fit_to_budget(answer: dict, max_tokens: int | None) -> tuple[dict, int]:
     dropped from the lowest rank up; the last kept one may be cut at a sentence boundary. Raises
     ``BudgetTooSmallError`` naming the minimum budget when not even the first citation and first
     sentence fit. ``answer`` is not modified.
-
-    >>> fitted, n = fit_to_budget(answer_json(assistant.ask("ION focal points?")), 200)  # doctest: +SKIP
+    Example: ``fit_to_budget(to_json(assistant.ask("ION focal points?")), 200)``.
     """
     max_tokens = check_max_tokens(max_tokens)
     ranked = sorted(answer["passages"], key=lambda p: p["rank"])
@@ -306,19 +190,15 @@ def fit_to_budget(answer: dict, max_tokens: int | None) -> tuple[dict, int]:
 # ---------------------------------------------------------------------------- sections
 def section_text(section: Section, tokens: int = 0) -> str:
     """A whole citable unit as the model reads it: citation heading, verbatim text, token line."""
-    c = Citation(section.report, section.kind, section.objective, section.priority_action, section.title,
-                 section.source, section.start_line, section.end_line, section.label, section.id)
-    return f"{heading(c)}\nid: {section.id}\n\n{section.text.strip()}\n\n[{tokens} tokens ({ENCODING})]"
+    return f"{heading(Citation.of(section))}\nid: {section.id}\n\n{section.text.strip()}\n\n[{tokens} tokens ({ENCODING})]"
 
 
 def section_result(section: Section) -> tuple[str, dict]:
     """(text, structured) for ``get_section``; structured carries ``tokens`` of the text."""
     n = _settle(lambda s: section_text(section, s["tokens"]), {})
-    c = Citation(section.report, section.kind, section.objective, section.priority_action, section.title,
-                 section.source, section.start_line, section.end_line, section.label, section.id)
     structured = {
         "id": section.id, "label": section.label, "title": section.title, "text": section.text,
-        "citation": citation_json(c), "tokens": n, "encoding": ENCODING,
+        "citation": to_json(Citation.of(section)), "tokens": n, "encoding": ENCODING,
     }
     return section_text(section, n), structured
 
@@ -354,16 +234,18 @@ def toc_result(sections: Sequence[Section]) -> tuple[str, dict]:
 
 # ---------------------------------------------------------------------------- one call, any front end
 def search_result(assistant, question: str, k: int = K_DEFAULT, objective: int | None = None,
-                  max_tokens: int | None = None) -> tuple[str, dict]:
-    """(text, structured) for ``search_report``: ask, then fit into ``max_tokens``.
-
-    Checks the chat-tool limits (k 1–20, objective 1–12, max_tokens ≥ 50) before asking; raises a
-    ``MemqaError`` (``BadQuestionError`` / ``BudgetTooSmallError``) whose message says how to fix
-    the call. ``structured["tokens"] == count_tokens(text)``.
+                  max_tokens: int | None = None, kind: str | None = None,
+                  report: str | None = None) -> tuple[str, dict]:
+    """(text, structured) for ``search_report``: check the arguments (``memqa.contract``, as HTTP
+    does), ask, then fit into ``max_tokens``. Raises a ``MemqaError`` (``BadQuestionError`` /
+    ``BudgetTooSmallError``) whose message says how to fix the call.
+    ``structured["tokens"] == count_tokens(text)``.
     """
-    from .render import answer_json
+    from .toolspec import search_tool_model
 
-    k, objective, max_tokens = check_k(k), check_objective(objective), check_max_tokens(max_tokens)
-    answer = assistant.ask(question, k=k, objective=objective)
-    fitted, _ = fit_to_budget(answer_json(answer), max_tokens)
+    args = {"question": question, "k": k, "objective": objective, "max_tokens": max_tokens, "kind": kind,
+            "report": report}
+    a = check_args(search_tool_model(assistant), {k: v for k, v in args.items() if v is not None})
+    answer = assistant.ask(a.question, k=a.k, objective=a.objective, kind=a.kind, report=a.report)
+    fitted, _ = fit_to_budget(to_json(answer), a.max_tokens)
     return search_text(fitted), fitted

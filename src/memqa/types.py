@@ -5,7 +5,7 @@ and ``dataclasses.asdict`` turns them straight into JSON.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 
 KINDS = ("priority_action", "evaluative_summary", "preface")
 
@@ -89,6 +89,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
+    """Where a text comes from: report, unit and source lines. ``Citation.of(section)`` is the one way to make one."""
+
     report: str
     kind: str
     objective: int | None
@@ -97,8 +99,17 @@ class Citation:
     source: str
     start_line: int
     end_line: int
-    label: str = ""  # "Priority Action 2.4"; extra field, handy for display
+    label: str = ""  # "Priority Action 2.4"
     section_id: str = ""
+
+    @classmethod
+    def of(cls, s: Section, start_line: int | None = None, end_line: int | None = None) -> Citation:
+        """The citation of a section, or of the lines ``start_line..end_line`` inside it."""
+        return cls(
+            report=s.report, kind=s.kind, objective=s.objective, priority_action=s.priority_action, title=s.title,
+            source=s.source, start_line=start_line or s.start_line, end_line=end_line or s.end_line,
+            label=s.label, section_id=s.id,
+        )
 
 
 @dataclass(frozen=True)
@@ -119,10 +130,61 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
+    """The shared answer shape: CLI ``--json``, HTTP ``/ask`` and MCP ``search_report`` serialise this."""
+
     question: str
+    answerable: bool
+    confidence: str  # "high" | "medium" | "low"
+    language: str
+    notice: str
     passages: tuple[Hit, ...]
-    answerable: bool = True
-    confidence: str = "high"  # "high" | "medium" | "low"
-    language: str = "en"
-    notice: str = ""
-    signals: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One citable unit in the table of contents (``GET /sections``, ``memqa sections``)."""
+
+    id: str
+    report: str
+    kind: str
+    objective: int | None
+    priority_action: str | None
+    priority_actions: tuple[str, ...]  # every heading the unit answers (two for joint units)
+    label: str
+    title: str
+    source: str
+    start_line: int
+    end_line: int
+    passages: int  # indexed windows of the unit
+    tokens: int  # cl100k_base tokens of the unit's text
+
+    @classmethod
+    def of(cls, s: Section, passages: int, tokens: int) -> TocEntry:
+        return cls(s.id, s.report, s.kind, s.objective, s.priority_action, tuple(h.number for h in s.headings),
+                   s.label, s.title, s.source, s.start_line, s.end_line, passages, tokens)
+
+
+@dataclass(frozen=True)
+class SectionFull:
+    """One citable unit in full with the citation to quote (``GET /sections/{id}``)."""
+
+    id: str
+    report: str
+    kind: str
+    objective: int | None
+    priority_action: str | None
+    priority_actions: tuple[str, ...]
+    label: str
+    title: str
+    source: str
+    start_line: int
+    end_line: int
+    passages: int
+    tokens: int
+    text: str
+    citation: Citation
+
+    @classmethod
+    def of(cls, s: Section, passages: int, tokens: int) -> SectionFull:
+        e = TocEntry.of(s, passages, tokens)
+        return cls(**{f.name: getattr(e, f.name) for f in fields(e)}, text=s.text, citation=Citation.of(s))

@@ -1,0 +1,40 @@
+"""Highlights: the sentences, list items or table rows of a shown window that best match the question.
+
+Score of a segment = its dense cosine with the question + ``HIGHLIGHT_LEXICAL_WEIGHT`` x the share
+of the question's terms it contains. The best segment is marked, plus up to two more within
+``HIGHLIGHT_TIE_MARGIN`` of it. Pure: works on the retriever's public structure and one retrieval.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .lexical import tokenize
+from .limits import HIGHLIGHT_LEXICAL_WEIGHT, HIGHLIGHT_TIE_MARGIN, MAX_HIGHLIGHTS
+from .types import Highlight, Passage
+
+
+def highlights(retriever, unit: int, passage: Passage, segment_scores: np.ndarray,
+               q_terms: set[str]) -> tuple[Highlight, ...]:
+    """Highlights inside ``passage`` (a window of unit ``unit``), offsets into ``passage.text``."""
+    sec = retriever.sections[unit]
+    off = passage.start_char - sec.start_char  # window offset inside the unit text
+    segs = retriever.segments
+    cands = [gi for gi in retriever.segments_of(unit)
+             if segs[gi].start >= off and segs[gi].end <= off + len(passage.text)]
+    if not cands:
+        return ()
+    dense = np.array([segment_scores[gi] for gi in cands], dtype=np.float64)
+    lex = np.zeros(len(cands))
+    if q_terms:
+        for j, gi in enumerate(cands):
+            terms = set(tokenize(sec.text[segs[gi].start : segs[gi].end]))
+            lex[j] = len(q_terms & terms) / len(q_terms)
+    score = dense + HIGHLIGHT_LEXICAL_WEIGHT * lex
+    order = np.argsort(-score)
+    best = score[order[0]]
+    chosen = [order[0]] + [j for j in order[1:MAX_HIGHLIGHTS] if score[j] >= best - HIGHLIGHT_TIE_MARGIN]
+    out = []
+    for j in sorted(chosen, key=lambda j: segs[cands[j]].start):
+        a, b = segs[cands[j]].start - off, segs[cands[j]].end - off
+        out.append(Highlight(text=passage.text[a:b], start=a, end=b))
+    return tuple(out)

@@ -1,0 +1,123 @@
+"""What a chat model reads to choose and call memqa's tools: descriptions and argument schemas.
+
+Descriptions are written from the loaded index (which reports, countries, years, thematic areas
+and objectives it holds), never hard-coded, and the argument schemas come from the one contract
+(``memqa.contract``), so MCP, OpenAI function calling and HTTP accept exactly the same calls.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .contract import SearchArgs, ToolSearchArgs, search_args_model
+
+GET_SECTION_ID = (
+    "Section id as given in a citation's section_id or by list_sections, e.g. '<report>/pa-5.4' for "
+    "Priority Action 5.4, '<report>/summary-3' for the evaluative summary of objective 3, '<report>/preface'. "
+    "'Priority Action 5.4', 'pa-5.4' or '5.4' also work while the index holds one report."
+)
+
+
+def scope(assistant=None) -> str:
+    """One paragraph on what the loaded library holds (from the index manifest)."""
+    if assistant is None or not assistant.report_metas:
+        return ("The library holds CICAD Multilateral Evaluation Mechanism (MEM) drug-policy evaluation reports of "
+                "the Organization of American States, each organised as objectives with numbered priority actions "
+                "'N.M', an evaluative summary per objective and a preface.")
+    metas = list(assistant.report_metas.values())
+    reports = "; ".join(
+        f"{m.get('report_id')}: {m.get('country')} {m.get('year')}, {m.get('round')}, thematic area "
+        f"'{m.get('thematic_area')}'" for m in metas[:12]
+    ) + (f"; and {len(metas) - 12} more" if len(metas) > 12 else "")
+    titles = objective_titles(assistant)
+    objectives = "; ".join(f"{o}: {t[:80]}" for o, t in titles.items())
+    return (f"The library holds {len(metas)} CICAD Multilateral Evaluation Mechanism (MEM) drug-policy evaluation "
+            f"report(s) of the Organization of American States — {reports}. Each is organised as objectives with "
+            f"numbered priority actions 'N.M', an evaluative summary per objective (CICAD's assessment) and a "
+            f"preface. Objectives: {objectives}. Questions about topics, countries or years outside this library "
+            "are not answered by it.")
+
+
+def objective_titles(assistant) -> dict[int, str]:
+    titles: dict[int, str] = {}
+    for s in assistant.sections:
+        if s.objective is not None and s.objective_title and s.objective not in titles:
+            titles[s.objective] = s.objective_title.strip().rstrip(".").capitalize()
+    return dict(sorted(titles.items()))
+
+
+def search_description(assistant=None) -> str:
+    return (
+        "Search the CICAD MEM drug-policy evaluation reports and return the passages that best answer a "
+        "question, best first. " + scope(assistant) + " Questions may be in English, Spanish, Portuguese or "
+        "French. Each result is a verbatim quotation headed by its citation, e.g. 'Priority Action 2.4 — <title>  "
+        "(<source file>, lines 300–312)'; quote the passage text and give that citation in your answer, and do "
+        "not state facts the passages do not contain. If the result starts with a notice that the report does not "
+        "seem to answer the question, tell the user so instead of answering from the nearest passages. The result "
+        "states how many tokens it holds; set max_tokens to fit it into your context budget."
+    )
+
+
+def get_section_description(assistant=None) -> str:
+    return (
+        "Return one citable unit of a CICAD MEM evaluation report in full: a priority action, an objective's "
+        "evaluative summary or the preface, as verbatim text with its citation. Use it after search_report when "
+        "a passage was cut short or you need the whole priority action (e.g. the rest of a list), or when the "
+        "user names a priority action directly (e.g. 'Priority Action 5.4')."
+    )
+
+
+def list_sections_description(assistant=None) -> str:
+    return (
+        "List the table of contents of the CICAD MEM evaluation reports: every citable unit with its id, label (e.g. 'Priority Action 2.4') and "
+        "title, grouped by report and objective. " + scope(assistant) + " Use it to see what the library covers "
+        "or to find a section id for get_section; to answer a question, use search_report instead."
+    )
+
+
+def instructions(assistant=None) -> str:
+    return (
+        "memqa answers questions from CICAD MEM drug-policy evaluation reports with verbatim, cited passages. "
+        + scope(assistant) + " Call search_report with the user's question; quote the passages and give their "
+        "citations (label and lines). Use get_section for a whole priority action and list_sections for the "
+        "contents. If a result says the report does not seem to answer the question, say so rather than guessing."
+    )
+
+
+@lru_cache(maxsize=8)
+def search_tool_model(assistant=None) -> type[SearchArgs]:
+    """``ToolSearchArgs`` narrowed to the loaded index (objectives with their titles, report ids)."""
+    if assistant is None:
+        return ToolSearchArgs
+    return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs,
+                             objective_titles(assistant))
+
+
+def search_parameters(assistant=None) -> dict:
+    """JSON schema of ``search_report``'s arguments (MCP and OpenAI function calling)."""
+    schema = search_tool_model(assistant).model_json_schema()
+    schema.pop("title", None)
+    schema.pop("examples", None)
+    schema["additionalProperties"] = False
+    return schema
+
+
+def get_section_parameters() -> dict:
+    return {"type": "object", "properties": {"id": {"type": "string", "minLength": 1, "description": GET_SECTION_ID}},
+            "required": ["id"], "additionalProperties": False}
+
+
+def openai_tools(assistant=None) -> list[dict]:
+    """The OpenAI function-calling ``tools`` list: search_report, get_section, list_sections.
+
+    >>> [t["function"]["name"] for t in openai_tools()]
+    ['search_report', 'get_section', 'list_sections']
+    """
+    def tool(name: str, description: str, parameters: dict) -> dict:
+        return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+    return [
+        tool("search_report", search_description(assistant), search_parameters(assistant)),
+        tool("get_section", get_section_description(assistant), get_section_parameters()),
+        tool("list_sections", list_sections_description(assistant),
+             {"type": "object", "properties": {}, "additionalProperties": False}),
+    ]

@@ -1,0 +1,59 @@
+"""The MEM vocabulary (``data/mem_vocabulary.json``): member states and thematic areas, for scope checks.
+
+Nothing about a particular country is written in code: the countries of the loaded reports come
+from the index manifest, their names and demonyms from this file.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from .lexical import fold
+
+VOCABULARY = Path(__file__).with_name("data") / "mem_vocabulary.json"
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    return json.loads(VOCABULARY.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _states() -> dict[str, tuple[str, ...]]:
+    return {name: tuple(sorted({fold(a) for a in aliases + [name]})) for name, aliases in
+            vocabulary()["member_states"].items()}
+
+
+def country_aliases(countries: Iterable[str]) -> frozenset[str]:
+    """Folded names and demonyms of the given countries (unknown countries: their own folded name).
+
+    >>> sorted(country_aliases(["Mexico"]))[:3]
+    ['mexicain', 'mexicaine', 'mexican']
+    """
+    states = _states()
+    out: set[str] = set()
+    for c in countries:
+        out |= set(states.get(c, ())) | {fold(c)}
+    return frozenset(out)
+
+
+def _phrase_re(phrase: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
+
+
+def countries_named(text: str) -> dict[str, str]:
+    """Member states named in ``text``: {country: the alias found}, matched on folded words.
+
+    >>> countries_named("How does Colombia compare with the Mexican approach?")
+    {'Colombia': 'colombia', 'Mexico': 'mexican'}
+    """
+    t = fold(text)
+    found = {}
+    for name, aliases in _states().items():
+        hit = next((a for a in aliases if _phrase_re(a).search(t)), None)
+        if hit:
+            found[name] = hit
+    return found

@@ -1,0 +1,137 @@
+"""Answerability: each feature table-driven, the calibration record checked on load, the verdict
+independent of k, and the country vocabulary taken from the index rather than from code."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from memqa.answerability import (
+    CALIBRATION,
+    FEATURES,
+    PERSON_RE,
+    QUANTITY_RE,
+    asks_other_report,
+    features,
+    has_quantity,
+    key_terms,
+    load_calibration,
+    probability,
+)
+from memqa.errors import CalibrationError
+from memqa.vocabulary import countries_named, country_aliases
+
+META = {"year": 2022, "round": "Eighth Evaluation Round", "country": "Mexico"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("219 operations were carried out", True),
+    ("on January 7, 2020 (CNDH 43/19)", False),
+    ("in 2019 and 2021", False),
+    ("1,234 kilograms", True),
+    ("no number here", False),
+])
+def test_has_quantity(text, expected):
+    assert has_quantity(text) is expected
+
+
+@pytest.mark.parametrize("question, own, expected", [
+    ("Which agencies in Mexico use PEN Online since 2019?", {"mexico"}, ["PEN", "Online", "2019"]),
+    ("Does Ruritania use I2ES?", {"ruritania"}, ["I2ES"]),
+    ("Does Ruritania use I2ES?", set(), ["Ruritania", "I2ES"]),  # another country's name stays a key term
+    ("What does CICAD say about the OAS?", set(), []),
+])
+def test_key_terms_drop_the_reports_countries_and_the_mem_names(question, own, expected):
+    assert key_terms(question, frozenset(own)) == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What did the 2019 MEM evaluation say?", True),
+    ("What did the seventh round report find?", True),
+    ("MEM 2022 findings on precursors", False),
+    ("eighth round recommendations", False),
+    ("What happened in 2019?", False),  # a year alone is not another report
+    ("¿Qué dijo la evaluación de la séptima ronda?", True),
+])
+def test_asks_other_report(question, expected):
+    assert asks_other_report(question, META) is expected
+
+
+@pytest.mark.parametrize("question, quantity, person", [
+    ("How many laboratories were dismantled?", True, False),
+    ("¿Cuántos laboratorios?", True, False),
+    ("Combien de saisies?", True, False),
+    ("Who heads the National Guard?", False, True),
+    ("¿Quién dirige la FGR?", False, True),
+    ("Which agencies are ION focal points?", False, False),
+])
+def test_question_patterns(question, quantity, person):
+    assert bool(QUANTITY_RE.search(question)) is quantity
+    assert bool(PERSON_RE.search(question)) is person
+
+
+def test_country_vocabulary_comes_from_the_data_file():
+    assert {"mexico", "mexican", "mexique", "mexicano"} <= country_aliases(["Mexico"])
+    assert country_aliases(["Ruritania"]) == frozenset({"ruritania"})  # unknown: its own name
+    assert countries_named("¿México usa el sistema I2ES?") == {"Mexico": "mexico"}  # "usa" is a verb here
+    assert set(countries_named("Compare Peru and Costa Rica")) == {"Peru", "Costa Rica"}
+
+
+def test_other_country_feature_uses_the_index_metadata(fake_assistant):
+    def feats(q):
+        ranking = fake_assistant.rank(q)
+        return features(q, ranking.retrieval, fake_assistant.retriever, list(ranking.order),
+                        fake_assistant.report_metas)
+
+    assert feats("How does Paraguay train customs officers?")["other_country"] == 1.0
+    assert feats("How does Mexico train customs officers?")["other_country"] == 0.0
+    assert set(feats("pill press training")) == set(FEATURES)
+
+
+def test_the_verdict_does_not_depend_on_k(fake_assistant):
+    for q in ["Which agencies are ION focal points?", "drug treatment for adolescents", "pill press training"]:
+        verdicts = {(a.answerable, a.confidence) for a in (fake_assistant.ask(q, k=k) for k in (1, 3, 5, 20))}
+        assert len(verdicts) == 1, q
+
+
+def test_a_filter_that_leaves_nothing_is_not_an_answer(fake_assistant):
+    a = fake_assistant.ask("training", objective=12, kind="preface")
+    assert (a.answerable, a.confidence, a.passages) == (False, "low", ())
+    assert "filters" in a.notice
+
+
+# ------------------------------------------------------------------ the calibration record
+def test_the_packaged_calibration_loads_and_names_its_encoder():
+    c = load_calibration()
+    assert c.features == FEATURES and c.encoder == "e5" and 0 < c.threshold < c.high < 1
+    assert 0.0 <= probability(dict.fromkeys(FEATURES, 0.0), c) <= 1.0
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda d: d.pop("format"), "is not a memqa-calibration"),
+    (lambda d: d.update(features=d["features"][:-1]), "other features"),
+    (lambda d: d.pop("coef"), "lacks"),
+    (lambda d: d["mean"].pop("dense_top"), "lacks"),
+])
+def test_a_calibration_that_does_not_fit_the_code_is_refused(tmp_path, edit, fragment):
+    d = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    edit(d)
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(d), encoding="utf-8")
+    with pytest.raises(CalibrationError, match=fragment) as e:
+        load_calibration(path)
+    assert "python eval/calibrate.py" in str(e.value)
+
+
+def test_a_calibration_for_another_encoder_is_refused_when_checked():
+    with pytest.raises(CalibrationError, match="fitted on 'e5' scores"):
+        load_calibration(CALIBRATION, encoder="minilm")
+
+
+def test_a_missing_or_corrupt_calibration_names_the_fix(tmp_path):
+    with pytest.raises(CalibrationError, match="python eval/calibrate.py"):
+        load_calibration(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(CalibrationError, match="unreadable"):
+        load_calibration(bad)
