@@ -54,11 +54,21 @@ def answer_text(a: Answer, color: bool = False) -> str:
     lines = []
     if a.notice:
         lines += [f"! {a.notice}", ""]
+    if a.answer is not None:
+        d = a.answer
+        verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
+        lines.append(f"Answer ({a.confidence} confidence): {verdict}{heading(d.units[0].citation)}")
+        lines += ["    " + ln.strip() for ln in d.text.splitlines() if ln.strip()]
+        lines.append("")
     if not a.passages:
         lines.append("No passages matched.")
     for h in a.passages:
-        lines.append(f"[{h.rank}] {heading(h.citation)}  score {h.score:.4f}")
+        lines.append(f"[{h.rank}] {heading(h.citation)}")
+        if h.continues_above:
+            lines.append("    […] (continues above)")
         body = mark(h.text, h.highlights, left, right)
         lines += ["    " + ln for ln in body.splitlines() if ln.strip()]
+        if h.continues_below:
+            lines.append(f"    […] (continues below: memqa section {h.citation.section_id})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -87,6 +87,12 @@ def search_text(fitted: dict) -> str:
         lines.append("")
     elif fitted.get("notice"):
         lines += [f"Note: {fitted['notice']}", ""]
+    direct = fitted.get("answer")
+    if direct:
+        first = direct["units"][0]["citation"]
+        verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
+        lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{_heading(first)}",
+                  direct["text"].strip(), ""]
     if not fitted["passages"]:
         lines += ["No passages matched.", ""]
     for p in fitted["passages"]:
