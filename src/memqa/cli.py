@@ -16,7 +16,9 @@ from .limits import K_DEFAULT, K_MAX
 
 DEFAULT_INDEX = os.environ.get("MEMQA_INDEX", "index")
 DEFAULT_CORPUS = os.environ.get("MEMQA_CORPUS", "corpus")
-DEFAULT_ENCODERS = "minilm,e5"
+# The encoders the default ranking configuration uses (memqa.configs.DEFAULT_CONFIG; a test keeps them
+# equal). `memqa eval` comparisons that need MiniLM want `--encoders e5,minilm`.
+DEFAULT_ENCODERS = "e5"
 
 
 def _progress():
@@ -66,7 +68,28 @@ def cmd_build(args) -> int:
     print(f"built {args.index}: {c['reports']} report(s), {c['sections']} citable units, {c['passages']} passages, "
           f"{c['segments']} sentences, encoders {', '.join(e['id'] for e in m['encoders'])} "
           f"in {m['build_seconds']:.1f}s")
+    for line in build_summary(m):
+        print("  " + line)
     return 0
+
+
+def _names(ids: list[str], most: int = 8) -> str:
+    return ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def build_summary(manifest: dict) -> list[str]:
+    """What a build reused from the cache and what it computed, one line each."""
+    b, lines = manifest.get("build", {}), []
+    for e in manifest["encoders"]:
+        reused, embedded = b.get("reused", {}).get(e["id"], []), b.get("embedded", {}).get(e["id"], [])
+        if reused:
+            lines.append(f"reused {e['id']} vectors of {len(reused)} report(s): {_names(reused)}")
+        if embedded:
+            lines.append(f"embedded {len(embedded)} report(s) with {e['id']} in {e['embed_seconds']:.1f}s: "
+                         f"{_names(embedded)}")
+    if b.get("removed"):
+        lines.append(f"removed {len(b['removed'])} report(s) no longer in the corpus: {_names(b['removed'])}")
+    return lines
 
 
 def load_assistant(args):
@@ -126,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="parse corpus/, embed passages and write index/ atomically")
     common(b)
     b.add_argument("--encoders", default=DEFAULT_ENCODERS,
-                   help="comma-separated: minilm, e5, or a local sentence-transformers folder (default: minilm,e5)")
+                   help="comma-separated: e5, minilm, or a local sentence-transformers folder (default: e5, what the "
+                        "default ranking uses; `memqa eval` comparisons with MiniLM need e5,minilm)")
     b.add_argument("--max-tokens", type=int, default=256, help="passage window in encoder tokens, capped by each encoder's limit (default 256)")
     b.add_argument("--overlap", type=int, default=1, help="sentences shared by neighbouring windows (default 1)")
     b.set_defaults(func=cmd_build)
