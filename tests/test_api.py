@@ -340,7 +340,8 @@ def test_health_reports_encoders_index_and_uptime(client, fake_assistant):
 
 def test_openapi_documents_the_api_with_examples(client, fake_assistant):
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/health", "/tools/openai.json"}
+    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/compare", "/health",
+                                  "/tools/openai.json"}
     ask = spec["components"]["schemas"]["SearchArgs"]
     assert ask["additionalProperties"] is False
     assert ask["examples"][0] == {"question": ION}
@@ -368,7 +369,7 @@ def test_openai_tool_list(client):
     r = client.get("/tools/openai.json")
     assert r.status_code == 200
     assert r.json() == openai_tools(client.app_assistant) if hasattr(client, "app_assistant") else True
-    assert [t["function"]["name"] for t in r.json()] == ["search_report", "get_section", "list_sections"]
+    assert [t["function"]["name"] for t in r.json()] == ["search_report", "get_section", "list_sections", "compare"]
     assert r.json()[0]["function"]["name"] == "search_report"
 
 

@@ -22,10 +22,12 @@ OPERATIONS = [
     ("POST", "/ask"),
     ("GET", "/sections"),
     ("GET", "/sections/{section_id}"),
+    ("GET", "/reports"),
+    ("GET", "/compare"),
     ("GET", "/health"),
     ("GET", "/tools/openai.json"),
 ]
-WITH_INPUTS = [("POST", "/ask")]  # any string is a valid section id (unknown ones are 404s, tested)
+WITH_INPUTS = [("POST", "/ask"), ("GET", "/compare")]  # any string is a valid section id (unknown ones are 404s, tested)
 
 
 @pytest.fixture(scope="module")

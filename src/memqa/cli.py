@@ -102,11 +102,45 @@ def cmd_ask(args) -> int:
     from .render import answer_json, answer_text
 
     a = load_assistant(args).ask(" ".join(args.question), k=args.k, objective=args.objective, kind=args.kind,
-                                 report=args.report)
+                                 report=args.report, country=args.country, year=args.year, round=args.round,
+                                 thematic_area=args.thematic_area, language=args.language)
     if args.json:
         print(json.dumps(answer_json(a), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(answer_text(a, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_reports(args) -> int:
+    from .library import Library
+    from .render import to_json
+    from .store import load_index
+
+    data = load_index(Path(args.index), verify=False)
+    rows = Library(data.manifest, data.sections, data.passages).entries
+    if args.json:
+        print(json.dumps(to_json(list(rows)), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'report':<28} {'country':<22} {'year':>4}  {'round':<26} {'lang':<4} {'units':>5} {'PAs':>4} {'passages':>8}")
+    for r in rows:
+        print(f"{r.report_id:<28} {r.country[:22]:<22} {r.year or '':>4}  {r.round[:26]:<26} {r.language:<4} "
+              f"{r.sections:>5} {r.priority_actions:>4} {r.passages:>8}")
+    areas = sorted({r.thematic_area for r in rows if r.thematic_area})
+    print(f"\n{len(rows)} report(s); thematic area(s): " + "; ".join(areas), file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .render import comparison_text, to_json
+
+    reports = [r.strip() for r in args.reports.split(",") if r.strip()] if args.reports else None
+    question = " ".join(args.question) if args.question else None
+    assistant = load_assistant(args)
+    c = assistant.compare(args.priority_action, reports=reports, question=question)
+    if args.json:
+        print(json.dumps(to_json(c), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(comparison_text(c, color=sys.stdout.isatty()))
     return 0
 
 
@@ -161,10 +195,28 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-k", type=int, default=K_DEFAULT, help=f"number of cited units (1-{K_MAX}, default {K_DEFAULT})")
     a.add_argument("--objective", type=int, help="only this objective (1-12)")
     a.add_argument("--kind", choices=["priority_action", "evaluative_summary", "preface"])
-    a.add_argument("--report", help="only this report id, e.g. mexico-2022")
+    a.add_argument("--report", help="only this report id, e.g. mexico-2022 (see `memqa reports`)")
+    a.add_argument("--country", help="only the reports on this country, e.g. Mexico")
+    a.add_argument("--year", type=int, help="only the reports of this year, e.g. 2022")
+    a.add_argument("--round", help="only the reports of this evaluation round, e.g. 'Eighth Evaluation Round'")
+    a.add_argument("--thematic-area", dest="thematic_area", help="only the reports on this thematic area")
+    a.add_argument("--language", help="only the reports written in this language (ISO 639-1 code, e.g. en)")
     a.add_argument("--config", help="ranking configuration (see `memqa eval --list`)")
     a.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
     a.set_defaults(func=cmd_ask)
+
+    r = sub.add_parser("reports", help="list the library: every report with its metadata and counts")
+    common(r)
+    r.add_argument("--json", action="store_true", help="print a JSON list (the shape of GET /reports)")
+    r.set_defaults(func=cmd_reports)
+
+    c = sub.add_parser("compare", help="one priority action side by side across reports")
+    common(c)
+    c.add_argument("priority_action", help="the priority action's number, e.g. 2.4")
+    c.add_argument("--reports", help="comma-separated report ids (default: every report that has it)")
+    c.add_argument("--question", nargs="+", help="show each report's window that best matches this question")
+    c.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
+    c.set_defaults(func=cmd_compare)
 
     v = sub.add_parser("serve", help="run the HTTP service (FastAPI + web page)")
     common(v)

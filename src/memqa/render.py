@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .types import Answer, Citation
+from .types import Answer, Citation, Comparison
 
 
 def to_json(value: Any) -> Any:
@@ -71,4 +71,26 @@ def answer_text(a: Answer, color: bool = False) -> str:
         if h.continues_below:
             lines.append(f"    […] (continues below: memqa section {h.citation.section_id})")
         lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def comparison_text(c: Comparison, color: bool = False) -> str:
+    """A comparison for reading: one block per report, its citation heading above exactly its text."""
+    left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
+    lines = [f"Priority Action {c.priority_action} across {len(c.entries)} report(s)"
+             + (f", best-matching windows for: {c.question}" if c.question else "")]
+    if c.notice:
+        lines.append(f"! {c.notice}")
+    lines.append("")
+    for e in c.entries:
+        where = ", ".join(str(x) for x in (e.country, e.year) if x)
+        lines.append(f"== {e.report}" + (f" ({where})" if where else ""))
+        lines.append(heading(e.citation) + ("" if e.score is None else f"  score {e.score:.4f}"))
+        body = mark(e.text, e.highlights, left, right).strip() + (" […]" if e.continues_below else "")
+        lines += ["    " + ln for ln in body.splitlines() if ln.strip()]
+        if e.assessment:
+            lines.append(f"    CICAD's assessment: {e.assessment}")
+        lines.append("")
+    if c.missing:
+        lines.append(f"Not in: {', '.join(c.missing)} (no Priority Action {c.priority_action}).")
     return "\n".join(lines).rstrip() + "\n"

@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from .contract import check_args
 from .errors import BadQuestionError
 from .limits import K_DEFAULT, MIN_MAX_TOKENS
+from .render import comparison_text as render_comparison
 from .render import heading, to_json
 from .segments import segment
 from .tokens import ENCODING, count_tokens
-from .types import Citation, Section
+from .types import Citation, Comparison, Section
 
 NOT_ANSWERED = "The report does not seem to answer this question."
 TRIM_MARK = " […]"
@@ -241,17 +242,36 @@ def toc_result(sections: Sequence[Section]) -> tuple[str, dict]:
 # ---------------------------------------------------------------------------- one call, any front end
 def search_result(assistant, question: str, k: int = K_DEFAULT, objective: int | None = None,
                   max_tokens: int | None = None, kind: str | None = None,
-                  report: str | None = None) -> tuple[str, dict]:
+                  report: str | None = None, **library: object) -> tuple[str, dict]:
     """(text, structured) for ``search_report``: check the arguments (``memqa.contract``, as HTTP
     does), ask, then fit into ``max_tokens``. Raises a ``MemqaError`` (``BadQuestionError`` /
-    ``BudgetTooSmallError``) whose message says how to fix the call.
+    ``BudgetTooSmallError``) whose message says how to fix the call. ``library`` takes the report
+    filters country, year, round, thematic_area and language.
     ``structured["tokens"] == count_tokens(text)``.
     """
     from .toolspec import search_tool_model
 
     args = {"question": question, "k": k, "objective": objective, "max_tokens": max_tokens, "kind": kind,
-            "report": report}
+            "report": report, **library}
     a = check_args(search_tool_model(assistant), {k: v for k, v in args.items() if v is not None})
-    answer = assistant.ask(a.question, k=a.k, objective=a.objective, kind=a.kind, report=a.report)
+    answer = assistant.ask(a.question, k=a.k, **a.filters())
     fitted, _ = fit_to_budget(to_json(answer), a.max_tokens)
     return search_text(fitted), fitted
+
+
+# ---------------------------------------------------------------------------- comparison
+def comparison_text(c: Comparison, tokens: int = 0) -> str:
+    """A comparison as the model reads it (``memqa.render.comparison_text``) plus the token line."""
+    return f"{render_comparison(c)}\n[{tokens} tokens ({ENCODING})]"
+
+
+def compare_result(assistant, priority_action: str, reports: list[str] | None = None,
+                   question: str | None = None) -> tuple[str, dict]:
+    """(text, structured) for the ``compare`` tool; arguments checked by ``memqa.contract`` as on HTTP."""
+    from .toolspec import compare_tool_model
+
+    args = {"priority_action": priority_action, "reports": reports, "question": question}
+    a = check_args(compare_tool_model(assistant), {k: v for k, v in args.items() if v is not None})
+    c = assistant.compare(a.priority_action, reports=a.reports, question=a.question)
+    n = _settle(lambda s: comparison_text(c, s["tokens"]), {})
+    return comparison_text(c, n), {**to_json(c), "tokens": n, "encoding": ENCODING}

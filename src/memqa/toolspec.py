@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .contract import SearchArgs, ToolSearchArgs, search_args_model
+from .contract import CompareArgs, SearchArgs, ToolSearchArgs, compare_args_model, search_args_model
 
 GET_SECTION_ID = (
     "Section id as given in a citation's section_id or by list_sections, e.g. '<report>/pa-5.4' for "
@@ -89,12 +89,39 @@ def search_tool_model(assistant=None) -> type[SearchArgs]:
     if assistant is None:
         return ToolSearchArgs
     return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs,
-                             objective_titles(assistant))
+                             objective_titles(assistant), assistant.library.values)
+
+
+@lru_cache(maxsize=8)
+def compare_tool_model(assistant=None) -> type[CompareArgs]:
+    """``CompareArgs`` narrowed to the loaded index's report ids."""
+    return CompareArgs if assistant is None else compare_args_model(list(assistant.reports))
+
+
+def compare_description(assistant=None) -> str:
+    return (
+        "Compare one priority action across the CICAD MEM evaluation reports of the library, side by side: for each report that has "
+        "it, the priority action's title, its text (the whole unit, or with a question the window that best "
+        "matches it) and the citation of exactly that text, plus the reports that lack it. " + scope(assistant)
+        + " Use it for questions such as 'how do countries handle Project ION?' once you know the priority "
+        "action's number (search_report or list_sections give it). Each block's citation belongs to that "
+        "report only: cite each country from its own block. Priority-action numbers follow each round's plan "
+        "of action, so check the titles when the result says the reports come from different rounds."
+    )
 
 
 def search_parameters(assistant=None) -> dict:
     """JSON schema of ``search_report``'s arguments (MCP and OpenAI function calling)."""
     schema = search_tool_model(assistant).model_json_schema()
+    schema.pop("title", None)
+    schema.pop("examples", None)
+    schema["additionalProperties"] = False
+    return schema
+
+
+def compare_parameters(assistant=None) -> dict:
+    """JSON schema of ``compare``'s arguments (MCP and OpenAI function calling)."""
+    schema = compare_tool_model(assistant).model_json_schema()
     schema.pop("title", None)
     schema.pop("examples", None)
     schema["additionalProperties"] = False
@@ -107,10 +134,10 @@ def get_section_parameters() -> dict:
 
 
 def openai_tools(assistant=None) -> list[dict]:
-    """The OpenAI function-calling ``tools`` list: search_report, get_section, list_sections.
+    """The OpenAI function-calling ``tools`` list: search_report, get_section, list_sections, compare.
 
     >>> [t["function"]["name"] for t in openai_tools()]
-    ['search_report', 'get_section', 'list_sections']
+    ['search_report', 'get_section', 'list_sections', 'compare']
     """
     def tool(name: str, description: str, parameters: dict) -> dict:
         return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
@@ -120,4 +147,5 @@ def openai_tools(assistant=None) -> list[dict]:
         tool("get_section", get_section_description(assistant), get_section_parameters()),
         tool("list_sections", list_sections_description(assistant),
              {"type": "object", "properties": {}, "additionalProperties": False}),
+        tool("compare", compare_description(assistant), compare_parameters(assistant)),
     ]
