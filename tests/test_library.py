@@ -137,6 +137,20 @@ def test_a_killed_build_leaves_the_old_index_serving_and_keeps_finished_work(lib
     assert len(m["build"]["reused"]["fake"]) == 1 and len(m["build"]["embedded"]["fake"]) == 2
 
 
+def test_reports_with_the_same_text_are_embedded_once(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_report(corpus, "mem-2022-ruritania")
+    shutil.copy(corpus / "mem-2022-ruritania.txt", corpus / "mem-2022-copy.txt")
+    meta = json.loads((corpus / "mem-2022-ruritania.json").read_text(encoding="utf-8"))
+    (corpus / "mem-2022-copy.json").write_text(json.dumps({**meta, "report_id": "copy-2022"}), encoding="utf-8")
+    enc = CountingEncoder()
+    m = build_index(corpus, tmp_path / "index", [enc])
+    one = len(load_index(tmp_path / "index").passages) // 2 + len(load_index(tmp_path / "index").segments) // 2
+    assert enc.texts == one
+    assert m["build"]["embedded"] == {"fake": ["copy-2022"]} and m["build"]["reused"] == {"fake": ["ruritania-2022"]}
+
+
 def test_build_prints_what_it_reused_and_embedded(library, capsys):
     corpus, index = library
     write_report(corpus, "mem-2019-atlantis", extra="\nAn edit.\n")
@@ -312,3 +326,32 @@ def test_copied_library_keeps_working_after_its_folder_moves(library, tmp_path):
     enc = CountingEncoder()
     build_index(corpus, moved, [enc])
     assert enc.calls == 0
+
+
+# --------------------------------------------------------------------------- encoders built by default
+def test_build_defaults_to_the_encoders_of_the_default_ranking():
+    from memqa.cli import DEFAULT_ENCODERS
+    from memqa.configs import DEFAULT_CONFIG
+
+    assert set(DEFAULT_ENCODERS.split(",")) == DEFAULT_CONFIG.encoders() == {"e5"}
+
+
+def test_eval_skips_or_refuses_configurations_the_index_cannot_run(fake_index, mexico_corpus, tmp_path, capsys,
+                                                                    monkeypatch):
+    import memqa.evaluate
+
+    ran = []  # ranx compiles its metrics with numba (minutes): record what would run instead
+    monkeypatch.setattr(memqa.evaluate, "run_eval", lambda a, gold, names: ran.append(names) or {"configs": {}})
+    monkeypatch.setattr(memqa.evaluate, "markdown_table", lambda result: "table")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "q1", "question": "Which agencies are ION focal points?",
+                                "gold": ["mexico-2022/pa-2.4"]}) + "\n", encoding="utf-8")
+    code = main(["eval", "--index", str(fake_index), "--corpus", str(mexico_corpus), "--no-save",
+                 "--gold", str(gold), "--configs", "hybrid-minilm"])
+    assert code == 2
+    assert "the index has no minilm vectors, which hybrid-minilm need; rebuild it with `memqa build --encoders " \
+           "fake,minilm`" in capsys.readouterr().err
+    assert main(["eval", "--index", str(fake_index), "--corpus", str(mexico_corpus), "--no-save",
+                 "--gold", str(gold)]) == 0
+    assert "memqa: skipping dense-minilm, dense-e5, ensemble, hybrid-minilm" in capsys.readouterr().err
+    assert ran == [["lexical"]]

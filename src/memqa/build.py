@@ -114,19 +114,26 @@ def build_index(
                 key = r.vector_key(e)
                 found[r.report_id] = (key, cache.get_vectors(e, key, len(r.passages), len(r.segments)))
             todo = [r for r in reports if found[r.report_id][1] is None]
-            total = sum(len(r.passages) + len(r.segments) for r in todo)
+            first: dict[str, ReportParts] = {}
+            for r in todo:  # reports with the same texts are embedded once
+                first.setdefault(found[r.report_id][0], r)
+            distinct = list(first.items())
+            total = sum(len(r.passages) + len(r.segments) for _, r in distinct)
             done = 0
-            for r in todo:
+            vectors = {}
+            for key, r in distinct:
                 stage = f"embed ({e.id})"
                 p = _embed(e, r.passage_texts(), done, total, stage, progress)
                 done += len(r.passages)
                 s = _embed(e, r.segment_texts(), done, total, stage, progress)
                 done += len(r.segments)
-                key = found[r.report_id][0]
                 cache.put_vectors(e, key, p, s)
-                found[r.report_id] = (key, (p, s))
-            embedded[e.id] = [r.report_id for r in todo]
-            reused[e.id] = [r.report_id for r in reports if r not in todo]
+                vectors[key] = (p, s)
+            for r in todo:
+                found[r.report_id] = (found[r.report_id][0], vectors[found[r.report_id][0]])
+            # A report whose texts equal another's takes its vectors: it counts as reused.
+            embedded[e.id] = [r.report_id for _, r in distinct]
+            reused[e.id] = [r.report_id for r in reports if r.report_id not in embedded[e.id]]
             dim = e.dim
             p_vecs[e.id] = np.concatenate([found[r.report_id][1][0] for r in reports] or [np.zeros((0, dim))])
             s_vecs[e.id] = np.concatenate([found[r.report_id][1][1] for r in reports] or [np.zeros((0, dim))])

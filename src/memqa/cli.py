@@ -8,6 +8,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def cmd_build(args) -> int:
     from .chunking import ChunkSettings
     from .encoders import load_encoder
 
+    # A terminated build (SIGTERM) unwinds like Ctrl-C: temp folders removed, finished reports kept in the cache.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     encoders = [load_encoder(e.strip()) for e in args.encoders.split(",") if e.strip()]
     m = build_index(Path(args.corpus), Path(args.index), encoders,
                     ChunkSettings(max_tokens=args.max_tokens, overlap=args.overlap), progress=_progress())
