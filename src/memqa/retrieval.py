@@ -14,8 +14,8 @@ from types import MappingProxyType
 import numpy as np
 
 from .encoders import Encoder
-from .language import detect
 from .errors import CorruptIndexError
+from .language import detect
 from .limits import LEXICAL_CANDIDATES, SEARCH_K, WINDOW_DENSE_FALLBACK
 from .ranking import RankConfig, fuse, minmax
 from .store import IndexData
