@@ -79,7 +79,8 @@ def test_lists_three_documented_tools(fake_assistant):
             for bound in ("minimum", "maximum", "minLength", "maxLength"):
                 assert prop.get(bound) == ref[name].get(bound), (name, bound)
         assert tools["get_section"].input_schema["required"] == ["id"]
-        assert tools["list_sections"].input_schema.get("properties", {}) == {}
+        assert set(tools["list_sections"].input_schema["properties"]) == {"detail"}
+        assert tools["list_sections"].input_schema.get("required", []) == []
         assert "drug-policy" in client.instructions
 
     _in_process(fake_assistant, body)
@@ -94,7 +95,12 @@ def test_search_get_and_list_in_process(fake_assistant):
         assert r.structured_content["tokens"] == count_tokens(_text(r))
         r = await client.call_tool("list_sections", {})
         assert not r.is_error and r.structured_content["count"] == 76
+        assert "\n  pa-5.4  Promote the incorporation of competent national authorities in the…\n" in _text(r)
+        r = await client.call_tool("list_sections", {"detail": True})
         assert "mexico-2022/pa-5.4  Priority Action 5.4 — " in _text(r)
+        r = await client.call_tool("get_section", {"id": "Priority Action 5.4"})
+        assert not r.is_error and r.structured_content["id"] == "mexico-2022/pa-5.4"
+        assert r.structured_content["citation"]["cite"].startswith("CICAD, *Mexico: Evaluation Report")
 
     _in_process(fake_assistant, body)
 

@@ -10,6 +10,7 @@ top ``JUDGE_DEPTH`` units of what the filters allow, whatever ``k`` is asked for
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -137,17 +138,33 @@ class Assistant:
         """The manifest's metadata of one report (country, year, round, ...)."""
         return self.report_metas.get(report_id, {})
 
+    def citation(self, section: Section, start_line: int | None = None, end_line: int | None = None) -> Citation:
+        """``Citation.of`` with the report's metadata, so ``cite`` names the document."""
+        return Citation.of(section, start_line, end_line, self.report_meta(section.report) or None)
+
     # ------------------------------------------------------------------ validation
     def resolve_section(self, section_id: str) -> Section:
-        sid = self._alias.get(section_id.strip())
-        if sid is None and "/" not in section_id and len(self.reports) == 1:
-            sid = self._alias.get(f"{self.reports[0]}/{section_id.strip()}")
-        if sid is None:
+        """A citable unit from its id or the way people name it: 'mexico-2022/pa-5.4', 'pa-5.4', '5.4',
+        'Priority Action 5.4', 'Evaluative Summary, Objective 3', 'summary-3', 'preface' (with or without
+        '<report>/'). A name that several reports share raises NotFoundError listing their ids."""
+        text = str(section_id).strip()
+        report, _, rest = text.rpartition("/")
+        key = section_key(rest)
+        found: list[str] = []
+        if text in self._alias:
+            found = [self._alias[text]]
+        elif key is not None:
+            reports = [report] if report else self.reports
+            found = list(dict.fromkeys(self._alias[f"{r}/{key}"] for r in reports if f"{r}/{key}" in self._alias))
+        if len(found) > 1:
+            raise NotFoundError(f"{section_id!r} is in {len(found)} reports; use one of {', '.join(found)}.")
+        if not found:
+            r = self.sections[0].report
             raise NotFoundError(
-                f"no section {section_id!r}; ids look like '{self.sections[0].report}/pa-2.4', "
-                f"'{self.sections[0].report}/summary-3' or '{self.sections[0].report}/preface' (see `memqa sections`)."
+                f"no section {section_id!r}; ids look like '{r}/pa-2.4' (or 'Priority Action 2.4'), "
+                f"'{r}/summary-3' or '{r}/preface' (see `memqa sections`)."
             )
-        return self.sections[self.retriever.unit_index[sid]]
+        return self.sections[self.retriever.unit_index[found[0]]]
 
     def passages_of(self, section: Section) -> list[Passage]:
         return [self.passages[i] for i in self.retriever.passages_of(self.retriever.unit_index[section.id])]
@@ -218,7 +235,7 @@ class Assistant:
             hits.append(Hit(
                 rank=rank, score=round(float(r.fused[unit]), 6), text=p.text,
                 highlights=highlights(self.retriever, unit, p, seg_scores, q_terms),
-                citation=Citation.of(self.sections[unit], p.start_line, p.end_line),
+                citation=self.citation(self.sections[unit], p.start_line, p.end_line),
             ))
         v = ranking.verdict
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
@@ -232,6 +249,29 @@ class Assistant:
         ``assistant.ask("Which agencies are ION focal points?", k=3).passages[0].citation.priority_action``
         is ``"2.4"`` on the bundled report."""
         return self.run(question, k, objective, kind, report, config).answer
+
+
+_PA_REF = re.compile(r"(?:priority\s*actions?|p\.?\s*a\.?)?\s*[-_:#]?\s*(\d{1,2}\.\d{1,2})\.?")
+_SUMMARY_REF = re.compile(r"(?:evaluative\s+)?summary\s*[-_:,]?\s*(?:objective\s*|obj\.?\s*)?(\d{1,2})"
+                          r"|objective\s*(\d{1,2})\s*[-_:,]?\s*(?:evaluative\s+)?summary")
+
+
+def section_key(name: str) -> str | None:
+    """The id of a unit inside its report ('pa-5.4', 'summary-3', 'preface') from how it is named.
+
+    >>> [section_key(x) for x in ("Priority Action 5.4", "pa-5.4", "5.4", "Evaluative Summary, Objective 3")]
+    ['pa-5.4', 'pa-5.4', 'pa-5.4', 'summary-3']
+    >>> section_key("Objective 3") is None
+    True
+    """
+    n = " ".join(name.lower().split())
+    if n == "preface":
+        return n
+    if m := _PA_REF.fullmatch(n):
+        return f"pa-{m.group(1)}"
+    if m := _SUMMARY_REF.fullmatch(n):
+        return f"summary-{int(m.group(1) or m.group(2))}"
+    return None
 
 
 def get_config(name: str) -> RankConfig:

@@ -4,7 +4,7 @@ Three read-only tools over one ``Assistant`` loaded at startup:
 
 * ``search_report(question, k=5, objective=None, max_tokens=None)`` — cited passages, best first;
 * ``get_section(id)`` — one citable unit in full;
-* ``list_sections()`` — the table of contents.
+* ``list_sections(detail=False)`` — the table of contents (compact unless ``detail``).
 
 Each result carries readable text (what the model quotes) and structured content (the shared JSON
 shape of ``memqa.render`` plus ``tokens``). Bad arguments come back as tool errors (``is_error``)
@@ -28,6 +28,7 @@ from .limits import K_DEFAULT
 from .tools import search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
+    LIST_DETAIL,
     get_section_description,
     instructions,
     list_sections_description,
@@ -64,6 +65,7 @@ def create_server(assistant) -> MCPServer:
     Question, K, Objective = arg("question", str), arg("k", int), arg("objective", int | None)
     MaxTokens, Kind, Report = arg("max_tokens", int | None), arg("kind", str | None), arg("report", str | None)
     SectionId = Annotated[str, Field(description=GET_SECTION_ID)]
+    ListDetail = Annotated[bool, Field(description=LIST_DETAIL)]
 
     @server.tool(name="search_report", title="Search the MEM reports", description=search_description(assistant),
                  annotations=READ_ONLY)
@@ -79,14 +81,15 @@ def create_server(assistant) -> MCPServer:
                  annotations=READ_ONLY)
     def get_section(id: SectionId) -> CallToolResult:
         try:
-            return _result(*section_result(assistant.resolve_section(id)))
+            section = assistant.resolve_section(id)
+            return _result(*section_result(section, assistant.report_meta(section.report)))
         except MemqaError as e:
             raise ToolError(f"{e} Call list_sections to see every id.") from e
 
     @server.tool(name="list_sections", title="Table of contents", description=list_sections_description(assistant),
                  annotations=READ_ONLY)
-    def list_sections() -> CallToolResult:
-        return _result(*toc_result(assistant.sections))
+    def list_sections(detail: ListDetail = False) -> CallToolResult:
+        return _result(*toc_result(assistant.sections, bool(detail), assistant.report_metas))
 
     return server
 
