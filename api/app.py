@@ -6,9 +6,11 @@ Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
   shape of ``memqa ask --json``);
 * ``GET /sections``            — the table of contents: every citable unit with passage/token counts;
 * ``GET /sections/{id}``       — one unit in full with its citation (ids contain "/": ``mexico-2022/pa-2.4``);
+* ``GET /reports``             — the reports in the index: title, country, year, round, document code;
 * ``GET /health``              — status, encoders, index manifest summary, uptime;
 * ``GET /tools/openai.json``   — the OpenAI function-calling definition of the search tool;
-* ``GET /`` and ``/static/*``  — the web page in ``api/static/``.
+* ``GET /`` and ``/static/*``  — the web page in ``api/static/`` (relative URLs: works under a sub-path);
+* ``GET /docs``, ``/redoc``    — the manual, from local files (``api/docs.py``; no CDN).
 
 Errors: every failure is a JSON body ``{"error": "<what is wrong and what to do>", ...}`` with a 4xx
 status (400 malformed JSON / not UTF-8 / empty body, 404 unknown section or route, 405 wrong
@@ -45,9 +47,10 @@ import memqa
 from memqa.contract import ION_QUESTION, error_details, summary
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
 from memqa.tokens import count_tokens
-from memqa.types import Answer, SectionFull, TocEntry
+from memqa.types import Answer, ReportMeta, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
+from .docs import install_docs
 from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
 from .worker import ModelThread
 
@@ -145,7 +148,9 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     AskModel = ask_request_model(list(assistant.objectives), list(assistant.reports))
     counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
     toc = [TocEntry.of(s, *counts[s.id]) for s in assistant.sections]
-    full = {s.id: SectionFull.of(s, *counts[s.id]) for s in assistant.sections}
+    full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None) for s in assistant.sections}
+    reports = [ReportMeta(**{f: m[f] for f in ReportMeta.__dataclass_fields__ if f in m})
+               for m in assistant.report_metas.values()]
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
     model = ModelThread(model_threads)
@@ -163,12 +168,15 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         title="memqa",
         version=memqa.__version__,
         default_response_class=JSONOut,
+        docs_url=None,  # served from local files by install_docs, not from a CDN
+        redoc_url=None,
         description="Cited answers from CICAD MEM drug-policy evaluation reports. Ask a question with "
         "`POST /ask`; every passage comes with its report, priority action and source lines. "
         "Errors are JSON `{\"error\": ...}` with a message that says what to change.",
     )
     app.router.route_class = JSONBodyRoute
     install_error_handlers(app, AskModel)
+    install_docs(app)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
@@ -208,6 +216,13 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     ) -> SectionFull:
         """The unit's full text and the citation to quote. Unknown ids get a 404 naming valid ones."""
         return full[assistant.resolve_section(section_id).id]
+
+    @app.get("/reports", response_model=list[ReportMeta], responses=_err(), tags=["sections"],
+             summary="The reports in the index")
+    async def report_list() -> list[ReportMeta]:
+        """Each report's metadata (``corpus/<file>.json``): id, source file, country, year, MEM round,
+        thematic area, CICAD document code and title — what a citation names."""
+        return reports
 
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
     async def health() -> JSONOut:
