@@ -188,8 +188,8 @@ def main(args) -> int:
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
         raise MemqaError(f"unknown configuration(s) {', '.join(unknown)}; see `memqa eval --list`.")
+    gold = load_gold(Path(args.gold))  # a bad gold file fails before the models load
     assistant = Assistant.load(args.index, corpus_dir=args.corpus, load_all=True)
-    gold = load_gold(Path(args.gold))
     result = run_eval(assistant, gold, names)
     result["gold_file"] = str(args.gold)
     result["manifest"] = {k: v for k, v in assistant.data.manifest.items() if k != "files"}

@@ -6,6 +6,8 @@ hand-written dict, so a field added to a dataclass reaches every surface at once
 from __future__ import annotations
 
 import dataclasses
+import re
+import textwrap
 from typing import Any
 
 from .types import Answer, Citation
@@ -49,16 +51,78 @@ def mark(text: str, spans, left: str = "»", right: str = "«") -> str:
     return "".join(out)
 
 
-def answer_text(a: Answer, color: bool = False) -> str:
+def heading_end(text: str, priority_action: str | None) -> int:
+    """Offset where a passage's body starts: after its own "Priority Action N.M: title" paragraph, if it
+    opens with it (the citation heading above the text already says it), else 0.
+
+    >>> heading_end("Priority Action 2.4: Promote ION.\\n\\nMexico takes part.", "2.4")
+    35
+    """
+    lead = len(text) - len(text.lstrip())
+    if not priority_action or not text.startswith(f"Priority Action {priority_action}:", lead):
+        return 0
+    cut = text.find("\n\n", lead)
+    if cut < 0:
+        return 0
+    return cut + len(text[cut:]) - len(text[cut:].lstrip())
+
+
+# Private-use characters stand for the highlight marks while wrapping, so neither a » in the report
+# nor the width of an ANSI colour code confuses the line lengths.
+_ON, _OFF = "\ue000", "\ue001"
+_LEFTOVERS = re.compile(r"<[^<>\n]{0,300}>|\*+")
+
+
+def _wrap(line: str, width: int, indent: str) -> list[str]:
+    """One source line for the terminal: leftovers of the PDF conversion removed, table cells split by
+    " | ", wrapped to ``width`` with a hanging indent under list items."""
+    line = _LEFTOVERS.sub("", line).replace("\t", " | ").strip()
+    if line.startswith("| "):
+        line = line[2:]  # an empty first cell
+    line = re.sub(r"\s*•\s*", "\n- ", line).strip() if "•" in line else line
+    out: list[str] = []
+    for piece in line.split("\n"):
+        piece = " ".join(piece.split())
+        if not piece:
+            continue
+        hang = indent + ("  " if piece.startswith(("- ", f"{_ON}- ")) else "")
+        out += textwrap.wrap(piece, width=width, initial_indent=indent, subsequent_indent=hang,
+                             break_on_hyphens=False) or [indent]
+    return out
+
+
+def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
+    """The answer for a terminal, wrapped to ``width`` columns.
+
+    Each passage: ``[rank] label — title`` (wrapped), the source line (``file, lines a–b``) and the full
+    reference (``cite``) each on one line, never broken, then the quotation without the heading line it
+    repeats, highlights marked »…« (or in colour).
+    """
+    width = max(40, width)
     left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
-    lines = []
+    italic = ("\033[3m", "\033[23m") if color else ("", "")
+    lines: list[str] = []
     if a.notice:
-        lines += [f"! {a.notice}", ""]
+        lines += textwrap.wrap(f"! {a.notice}", width=width, subsequent_indent="  ") + [""]
     if not a.passages:
         lines.append("No passages matched.")
     for h in a.passages:
-        lines.append(f"[{h.rank}] {heading(h.citation)}  score {h.score:.4f}")
-        body = mark(h.text, h.highlights, left, right)
-        lines += ["    " + ln for ln in body.splitlines() if ln.strip()]
+        c = h.citation
+        title = f" — {c.title}" if c.title and c.title != c.label else ""
+        lines += textwrap.wrap(f"[{h.rank}] {c.label}{title}", width=width, subsequent_indent="    ")
+        lines.append(f"    {c.source}, {'line' if c.start_line == c.end_line else 'lines'} "
+                     f"{c.start_line}{'' if c.start_line == c.end_line else f'–{c.end_line}'}")
+        if c.cite:
+            lines.append("    " + re.sub(r"\*([^*]+)\*", lambda m: italic[0] + m.group(1) + italic[1], c.cite))
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+        start = heading_end(h.text, c.priority_action)
+        spans = [type(x)(x.text, x.start - start, x.end - start) for x in h.highlights if x.start >= start]
+        body = mark(h.text[start:], spans, _ON, _OFF)
+        for source_line in body.strip().splitlines():
+            if source_line.strip():
+                lines += _wrap(source_line, width, "    ")
+            elif lines[-1]:
+                lines.append("")  # one blank line between paragraphs
+        lines.append("")
+    text = "\n".join(lines).rstrip() + "\n"
+    return text.replace(_ON, left).replace(_OFF, right)

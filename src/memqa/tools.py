@@ -20,6 +20,7 @@ from .contract import check_args
 from .errors import BadQuestionError
 from .limits import K_DEFAULT, MIN_MAX_TOKENS
 from .render import heading, to_json
+from .render import heading_end as render_heading_end
 from .segments import segment
 from .tokens import ENCODING, count_tokens
 from .types import Citation, Section
@@ -50,15 +51,7 @@ def _heading(citation: dict) -> str:
 def heading_end(passage: dict) -> int:
     """Offset where a passage's body starts: after its own "Priority Action N.M: title" line, if it
     opens with it (the citation heading above the text already says it), else 0."""
-    pa = passage["citation"].get("priority_action")
-    text = passage["text"]
-    lead = len(text) - len(text.lstrip())
-    if not pa or not text.startswith(f"Priority Action {pa}:", lead):
-        return 0
-    cut = text.find("\n\n", lead)
-    if cut < 0:
-        return 0
-    return cut + len(text[cut:]) - len(text[cut:].lstrip())
+    return render_heading_end(passage["text"], passage["citation"].get("priority_action"))
 
 
 def passage_block(passage: dict) -> str:
