@@ -30,7 +30,7 @@ from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
-from .types import KINDS, Answer, Citation, Hit, Passage, Section
+from .types import KINDS, Answer, Citation, DirectAnswer, Hit, Passage, Section
 
 log = logging.getLogger(__name__)
 
@@ -218,14 +218,20 @@ class Assistant:
         hits = [self._hit(rank, unit, r, config, seg_scores, q_terms)
                 for rank, unit in enumerate(ranking.order[:k], start=1)]
         v = ranking.verdict
-        direct = None
-        if v.answerable and ranking.order:
-            direct = extract(ranking.question, question_type(ranking.question), self.retriever,
-                             list(ranking.order[:JUDGE_DEPTH]), seg_scores, q_terms)
+        direct = self.direct_answer(ranking, q_terms)
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
                         language=r.lang, notice=v.notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
+
+    def direct_answer(self, ranking: Ranking, q_terms: set[str] | None = None) -> DirectAnswer | None:
+        """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
+        if not ranking.verdict.answerable or not ranking.order:
+            return None
+        terms = q_terms if q_terms is not None else set(tokenize(ranking.question))
+        seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
+        return extract(ranking.question, question_type(ranking.question), self.retriever,
+                       list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms)
 
     def _hit(self, rank: int, unit: int, r: Retrieval, config: RankConfig, seg_scores: np.ndarray,
              q_terms: set[str]) -> Hit:
