@@ -319,3 +319,27 @@ def test_openai_tools_returns_a_fresh_copy():
     first = openai_tools()
     first[0]["function"]["parameters"]["properties"].clear()
     assert openai_tools()[0]["function"]["parameters"]["properties"]
+
+
+# ---------------------------------------------------------------------------- call_tool (function calling)
+@pytest.mark.parametrize("name, args, fragment", [
+    ("search_report", {"question": "ION", "colour": "red"}, "colour: unknown field"),
+    ("search_report", {"question": "ION", "k": "5"}, "k must be an integer from 1 to 20"),
+    ("search_report", ["ION"], "must be a JSON object"),
+    ("get_section", {"id": "pa-2.4", "x": 1}, 'exactly one argument, "id"'),
+    ("list_sections", {"detail": True}, "takes no arguments"),
+    ("delete_report", {}, "unknown tool 'delete_report'"),
+])
+def test_call_tool_rejects_bad_calls_with_one_line(fake_assistant, name, args, fragment):
+    with pytest.raises(MemqaError, match=fragment):
+        from memqa.tools import call_tool
+
+        call_tool(fake_assistant, name, args)
+
+
+def test_call_tool_runs_each_tool(fake_assistant):
+    from memqa.tools import call_tool
+
+    assert "Priority Action 2.4" in call_tool(fake_assistant, "get_section", {"id": "pa-2.4"})
+    assert "citable units" in call_tool(fake_assistant, "list_sections", {})
+    assert "tokens" in call_tool(fake_assistant, "search_report", {"question": "ION focal points", "k": 2})

@@ -255,3 +255,26 @@ def search_result(assistant, question: str, k: int = K_DEFAULT, objective: int |
     answer = assistant.ask(a.question, k=a.k, objective=a.objective, kind=a.kind, report=a.report)
     fitted, _ = fit_to_budget(to_json(answer), a.max_tokens)
     return search_text(fitted), fitted
+
+
+def call_tool(assistant, name: str, arguments: object) -> str:
+    """Run one chat-tool call by name with its JSON arguments (OpenAI-style function calling) and return
+    the text for the model. Bad calls — unknown tool or argument, wrong types — raise ``BadQuestionError``
+    / ``NotFoundError`` whose one-line message says how to fix the call; nothing raises ``TypeError``."""
+    if not isinstance(arguments, dict):
+        raise BadQuestionError(f"the arguments of {name} must be a JSON object.")
+    if name == "search_report":
+        from .toolspec import search_tool_model
+
+        a = check_args(search_tool_model(assistant), arguments)
+        return search_result(assistant, a.question, k=a.k, objective=a.objective, max_tokens=a.max_tokens,
+                             kind=a.kind, report=a.report)[0]
+    if name == "get_section":
+        if set(arguments) != {"id"} or not isinstance(arguments["id"], str):
+            raise BadQuestionError('get_section takes exactly one argument, "id" (a string such as "pa-2.4").')
+        return section_result(assistant.resolve_section(arguments["id"]))[0]
+    if name == "list_sections":
+        if arguments:
+            raise BadQuestionError("list_sections takes no arguments.")
+        return toc_result(assistant.sections)[0]
+    raise BadQuestionError(f"unknown tool {name!r}; the tools are search_report, get_section and list_sections.")
