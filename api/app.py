@@ -231,6 +231,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
             "status": "ok",
             "memqa_version": memqa.__version__,
             "uptime_seconds": round(time.monotonic() - started, 3),
+            "answerability_calibrated": assistant.calibration is not None,
             "encoders": [{"id": e["id"], "name": e["name"], "dim": e["dim"], "loaded": e["id"] in assistant.encoders}
                          for e in manifest.get("encoders", [])],
             "index": {

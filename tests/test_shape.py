@@ -11,8 +11,8 @@ import json
 import anyio
 from fastapi.testclient import TestClient
 from mcp.client import Client
-
 from memqa.api.app import create_app
+
 from memqa.cli import main
 from memqa.mcp_server import create_server
 from memqa.types import Answer, Citation, Highlight, Hit, ReportMeta, SectionFull, TocEntry

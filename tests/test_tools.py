@@ -320,16 +320,15 @@ def test_call_tool_rejects_bad_calls_with_a_message_for_the_model(fake_assistant
         call_tool(fake_assistant, name, arguments)
 
 
-def test_call_tool_runs_each_tool(fake_assistant):
+def test_call_tool_takes_json_strings_names_and_the_detail_flag(fake_assistant):
     from memqa.tools import call_tool
 
-    text, structured = call_tool(fake_assistant, "search_report", '{"question": "ION focal points", "k": 2}')
-    assert len(structured["passages"]) == 2 and text.startswith("[1] ")
-    _, structured = call_tool(fake_assistant, "get_section", {"id": "Priority Action 5.4"})
-    assert structured["id"] == "mexico-2022/pa-5.4"
-    _, compact = call_tool(fake_assistant, "list_sections", None)
-    _, detail = call_tool(fake_assistant, "list_sections", '{"detail": true}')
-    assert (compact["detail"], detail["detail"]) == (False, True) and detail["tokens"] > compact["tokens"]
+    text = call_tool(fake_assistant, "search_report", '{"question": "ION focal points", "k": 2}')
+    assert "\n[1] " in text and "\n[2] " in text and "\n[3] " not in text
+    assert "id: mexico-2022/pa-5.4" in call_tool(fake_assistant, "get_section", {"id": "Priority Action 5.4"})
+    compact = call_tool(fake_assistant, "list_sections", None)
+    detail = call_tool(fake_assistant, "list_sections", '{"detail": true}')
+    assert "mexico-2022/pa-2.4  Priority Action 2.4 — " in detail and len(detail) > 3 * len(compact)
 
 
 # ---------------------------------------------------------------------------- OpenAI function calling
@@ -373,3 +372,27 @@ def test_openai_tools_returns_a_fresh_copy():
     first = openai_tools()
     first[0]["function"]["parameters"]["properties"].clear()
     assert openai_tools()[0]["function"]["parameters"]["properties"]
+
+
+# ---------------------------------------------------------------------------- call_tool (function calling)
+@pytest.mark.parametrize("name, args, fragment", [
+    ("search_report", {"question": "ION", "colour": "red"}, "colour: unknown field"),
+    ("search_report", {"question": "ION", "k": "5"}, "k must be an integer from 1 to 20"),
+    ("search_report", ["ION"], "must be a JSON object"),
+    ("get_section", {"id": "pa-2.4", "x": 1}, "x: unknown field; the accepted fields are id"),
+    ("list_sections", {"details": True}, "details: unknown field; the accepted fields are detail"),
+    ("delete_report", {}, "unknown tool 'delete_report'"),
+])
+def test_call_tool_rejects_bad_calls_with_one_line(fake_assistant, name, args, fragment):
+    with pytest.raises(MemqaError, match=fragment):
+        from memqa.tools import call_tool
+
+        call_tool(fake_assistant, name, args)
+
+
+def test_call_tool_runs_each_tool(fake_assistant):
+    from memqa.tools import call_tool
+
+    assert "Priority Action 2.4" in call_tool(fake_assistant, "get_section", {"id": "pa-2.4"})
+    assert "citable units" in call_tool(fake_assistant, "list_sections", {})
+    assert "tokens" in call_tool(fake_assistant, "search_report", {"question": "ION focal points", "k": 2})

@@ -29,11 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CalibrationError
+from .extract import fits, question_type
 from .lexical import fold, tokenize
-from .vocabulary import countries_named, country_aliases
+from .vocabulary import area_of, area_report, countries_named, country_aliases, other_areas_named
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
-            "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "is_en")
+            "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
+            "is_en")
 # "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
 REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
                             r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
@@ -210,6 +212,15 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     others = {alias for name, alias in countries_named(question).items() if alias not in own_top}
     other_country = float(any(w not in texts for w in others))
     other_report = float(asks_other_report(question, meta)) if top else 0.0
+    areas = other_areas_named(question, [area_of(str(m.get("thematic_area", ""))) for m in reports.values()])
+    other_area = float(any(fold(w) not in texts for w in areas.values()))
+    qtype = question_type(question)
+    type_gap = 0.0
+    if qtype in ("date", "person", "law", "place") and seg_scores is not None and top:
+        best = [(i, gi) for i in top[:2] for gi in retriever.segments_of(i)]
+        best.sort(key=lambda t: -seg_scores[t[1]])
+        type_gap = float(not any(fits(qtype, sections[i].text[retriever.segments[gi].start : retriever.segments[gi].end])
+                                 for i, gi in best[:4]))
     return {
         "dense_top": float(d_sorted[0]) if len(d_sorted) else 0.0,
         "sent_top": float(np.max(sent[np.isfinite(sent)])) if sent is not None and np.isfinite(sent).any() else 0.0,
@@ -223,6 +234,8 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "asks_person": float(bool(PERSON_RE.search(question))),
         "other_country": other_country,
         "other_report": other_report,
+        "other_area": other_area,
+        "type_gap": type_gap,
         "is_en": float(is_en),
     }
 
@@ -235,6 +248,30 @@ def probability(f: Mapping[str, float], calib: Calibration | None) -> float | No
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def scope_notice(question: str, f: Mapping[str, float], reports: Mapping[str, dict]) -> str:
+    """Why the library does not answer, and which MEM report would — from the manifest and vocabulary."""
+    metas = list(reports.values())
+    if not metas:
+        return ""
+    held = "; ".join(f"{m.get('country')} {m.get('year')} ({m.get('round')})" for m in metas[:3])
+    if f.get("other_area"):
+        areas = other_areas_named(question, [area_of(str(m.get("thematic_area", ""))) for m in metas])
+        if areas:
+            key, word = next(iter(areas.items()))
+            return (f"The loaded report(s) — {held} — evaluate '{metas[0].get('thematic_area')}'; "
+                    f"'{word}' is evaluated in {area_report(key)}, which is not in this library.")
+    if f.get("other_country"):
+        own = {m.get("country") for m in metas}
+        named = [c for c in countries_named(question) if c not in own]
+        if named:
+            return (f"This library holds the MEM report(s) on {', '.join(sorted(own))}, not on {named[0]}; "
+                    f"{named[0]}'s MEM evaluation report would answer this.")
+    if f.get("other_report"):
+        return (f"This library holds {held}; the question asks about another MEM evaluation (year or round), "
+                "whose report is not loaded.")
+    return ""
+
+
 def judge(question: str, retrieval, retriever, order: list[int], reports: Mapping[str, dict],
           calib: Calibration | None) -> Verdict:
     """Answerable + confidence for one retrieval, from the top ``JUDGE_DEPTH`` units in ``order``."""
@@ -243,6 +280,9 @@ def judge(question: str, retrieval, retriever, order: list[int], reports: Mappin
     signals = {**{k: round(v, 4) for k, v in f.items()}, "p_answerable": None if p is None else round(p, 4)}
     if not order:
         return Verdict(False, "low", NOTICE_EMPTY, signals)
+    scope = scope_notice(question, f, reports)
+    if scope:  # a question about another thematic area, country or evaluation: the library does not hold it
+        return Verdict(False, "low", scope, signals)
     if p is None:  # no calibration given (tests with a fake encoder): never abstain
         return Verdict(True, "medium", "", signals)
     if p < calib.threshold:

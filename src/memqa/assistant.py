@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -23,13 +23,15 @@ from .answerability import CALIBRATION, Calibration, Verdict, judge, load_calibr
 from .configs import CONFIGS, DEFAULT_CONFIG
 from .encoders import Encoder, load_encoder
 from .errors import BadQuestionError, NotFoundError, StaleIndexError
-from .highlight import highlights
+from .extract import extract, question_type
+from .highlight import highlights, widen
 from .lexical import tokenize
-from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS
+from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS, UNIT_SHOW_TOKENS
 from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
-from .types import KINDS, Answer, Citation, Hit, Passage, Section
+from .tokens import count_tokens
+from .types import KINDS, Answer, Citation, DirectAnswer, Hit, Passage, Section, reference
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class Assistant:
         self.reports = sorted({s.report for s in self.sections})
         self.objectives = sorted({s.objective for s in self.sections if s.objective is not None})
         self.report_metas = MappingProxyType({r["report_id"]: r for r in data.manifest.get("reports", [])})
+        self._unit_tokens = tuple(count_tokens(s.text) for s in self.sections)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -229,19 +232,49 @@ class Assistant:
         t3 = time.perf_counter()
         q_terms = set(tokenize(ranking.question))
         seg_scores = r.segment_scores[self.retriever.sentence_encoder]
-        hits = []
-        for rank, unit in enumerate(ranking.order[:k], start=1):
-            p = self.passages[self.retriever.best_passage(unit, r, config)]
-            hits.append(Hit(
-                rank=rank, score=round(float(r.fused[unit]), 6), text=p.text,
-                highlights=highlights(self.retriever, unit, p, seg_scores, q_terms),
-                citation=self.citation(self.sections[unit], p.start_line, p.end_line),
-            ))
+        hits = [self._hit(rank, unit, r, config, seg_scores, q_terms)
+                for rank, unit in enumerate(ranking.order[:k], start=1)]
         v = ranking.verdict
+        direct = self.direct_answer(ranking, q_terms)
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
-                        language=r.lang, notice=v.notice, passages=tuple(hits))
+                        language=r.lang, notice=v.notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
+
+    def direct_answer(self, ranking: Ranking, q_terms: set[str] | None = None) -> DirectAnswer | None:
+        """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
+        if not ranking.verdict.answerable or not ranking.order:
+            return None
+        terms = q_terms if q_terms is not None else set(tokenize(ranking.question))
+        seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
+        direct = extract(ranking.question, question_type(ranking.question), self.retriever,
+                         list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms)
+        if direct is None:
+            return None
+        # The units' citations name the document, as the passages' do.
+        units = tuple(replace(u, citation=replace(u.citation, cite=reference(
+            u.citation.label, u.citation.start_line, u.citation.end_line,
+            self.report_meta(u.citation.report) or {"report_id": u.citation.report, "source": u.citation.source})))
+            for u in direct.units)
+        return replace(direct, units=units)
+
+    def _hit(self, rank: int, unit: int, r: Retrieval, config: RankConfig, seg_scores: np.ndarray,
+             q_terms: set[str]) -> Hit:
+        """The unit as shown: all of it when it fits ``UNIT_SHOW_TOKENS``, else its best window widened."""
+        sec = self.sections[unit]
+        if self._unit_tokens[unit] <= UNIT_SHOW_TOKENS:
+            a, b = 0, len(sec.text)
+        else:
+            p = self.passages[self.retriever.best_passage(unit, r, config)]
+            a, b = widen(self.retriever, unit, p.start_char - sec.start_char, p.end_char - sec.start_char)
+        first = sec.start_line + sec.text.count("\n", 0, a)
+        shown = Passage(id=sec.id, section_id=sec.id, index=0, text=sec.text[a:b], embed_text="",
+                        start_line=first, end_line=first + sec.text.count("\n", a, b),
+                        start_char=sec.start_char + a, end_char=sec.start_char + b, tokens=0)
+        return Hit(rank=rank, score=round(float(r.fused[unit]), 6), text=shown.text,
+                   highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms),
+                   citation=self.citation(sec, shown.start_line, shown.end_line),
+                   continues_above=a > 0, continues_below=bool(sec.text[b:].strip()))
 
     def ask(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,
             report: str | None = None, config: RankConfig | str | None = None) -> Answer:

@@ -94,27 +94,41 @@ def _wrap(line: str, width: int, indent: str) -> list[str]:
 def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     """The answer for a terminal, wrapped to ``width`` columns.
 
-    Each passage: ``[rank] label — title`` (wrapped), the source line (``file, lines a–b``) and the full
-    reference (``cite``) each on one line, never broken, then the quotation without the heading line it
-    repeats, highlights marked »…« (or in colour).
+    The direct answer first (when there is one), then each passage: ``[rank] label — title`` (wrapped),
+    the source line (``file, lines a–b``) and the full reference (``cite``) each on one line, never
+    broken, then the quotation without the heading line it repeats, highlights marked »…« (or in colour).
     """
     width = max(40, width)
     left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
     italic = ("\033[3m", "\033[23m") if color else ("", "")
     lines: list[str] = []
+
+    def cited(c: Citation, head: str) -> None:
+        title = f" — {c.title}" if c.title and c.title != c.label else ""
+        lines.extend(textwrap.wrap(f"{head}{c.label}{title}", width=width, subsequent_indent="    "))
+        one = c.start_line == c.end_line
+        lines.append(f"    {c.source}, {'line' if one else 'lines'} {c.start_line}{'' if one else f'–{c.end_line}'}")
+        if c.cite:
+            lines.append("    " + re.sub(r"\*([^*]+)\*", lambda m: italic[0] + m.group(1) + italic[1], c.cite))
+        lines.append("")
+
     if a.notice:
         lines += textwrap.wrap(f"! {a.notice}", width=width, subsequent_indent="  ") + [""]
+    if a.answer is not None and a.answer.units:
+        d = a.answer
+        verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
+        cited(d.units[0].citation, f"Answer ({a.confidence} confidence): {verdict}")
+        for ln in d.text.splitlines():
+            if ln.strip():
+                lines += _wrap(ln, width, "    ")
+        lines.append("")
     if not a.passages:
         lines.append("No passages matched.")
     for h in a.passages:
         c = h.citation
-        title = f" — {c.title}" if c.title and c.title != c.label else ""
-        lines += textwrap.wrap(f"[{h.rank}] {c.label}{title}", width=width, subsequent_indent="    ")
-        lines.append(f"    {c.source}, {'line' if c.start_line == c.end_line else 'lines'} "
-                     f"{c.start_line}{'' if c.start_line == c.end_line else f'–{c.end_line}'}")
-        if c.cite:
-            lines.append("    " + re.sub(r"\*([^*]+)\*", lambda m: italic[0] + m.group(1) + italic[1], c.cite))
-        lines.append("")
+        cited(c, f"[{h.rank}] ")
+        if h.continues_above:
+            lines.append("    […] (continues above)")
         start = heading_end(h.text, c.priority_action)
         spans = [type(x)(x.text, x.start - start, x.end - start) for x in h.highlights if x.start >= start]
         body = mark(h.text[start:], spans, _ON, _OFF)
@@ -123,6 +137,8 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
                 lines += _wrap(source_line, width, "    ")
             elif lines[-1]:
                 lines.append("")  # one blank line between paragraphs
+        if h.continues_below:
+            lines.append(f"    […] (continues below: memqa section {c.section_id})")
         lines.append("")
     text = "\n".join(lines).rstrip() + "\n"
     return text.replace(_ON, left).replace(_OFF, right)

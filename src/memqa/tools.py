@@ -80,6 +80,12 @@ def search_text(fitted: dict) -> str:
         lines.append("")
     elif fitted.get("notice"):
         lines += [f"Note: {fitted['notice']}", ""]
+    direct = fitted.get("answer")
+    if direct:
+        first = direct["units"][0]["citation"]
+        verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
+        lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{_heading(first)}",
+                  direct["text"].strip(), ""]
     if not fitted["passages"]:
         lines += ["No passages matched.", ""]
     for p in fitted["passages"]:
@@ -303,13 +309,14 @@ def search_result(assistant, question: str, k: int = K_DEFAULT, objective: int |
     return search_text(fitted), fitted
 
 
-def call_tool(assistant, name: str, arguments: Mapping | str | None) -> tuple[str, dict]:
-    """Run one chat-tool call by name, as OpenAI-style function calling sends it (arguments as a JSON
-    string or a dict): ``search_report``, ``get_section`` or ``list_sections``. Every argument is
-    checked against the tool's schema (``memqa.toolspec``), so an unknown or misspelt one raises
-    ``BadQuestionError`` naming the accepted fields; an unknown section raises ``NotFoundError``.
+def call_tool(assistant, name: str, arguments: object) -> str:
+    """Run one chat-tool call by name, as OpenAI-style function calling sends it (arguments as a dict or
+    the JSON string of one), and return the text for the model: ``search_report``, ``get_section`` or
+    ``list_sections``. Every argument is checked against the tool's schema (``memqa.toolspec``, the same
+    models MCP and HTTP use), so an unknown or misspelt one raises ``BadQuestionError`` naming the accepted
+    fields; an unknown section raises ``NotFoundError``; nothing raises ``TypeError``.
 
-    Example: ``text, _ = call_tool(assistant, call.function.name, call.function.arguments)``.
+    Example: ``call_tool(assistant, call.function.name, call.function.arguments)``.
     """
     import json
 
@@ -320,16 +327,20 @@ def call_tool(assistant, name: str, arguments: Mapping | str | None) -> tuple[st
             arguments = json.loads(arguments or "{}")
         except json.JSONDecodeError as e:
             raise BadQuestionError(f"the arguments of {name} are not valid JSON ({e.msg}); send a JSON object.") from None
-    args = dict(arguments) if isinstance(arguments, Mapping) else ({} if arguments is None else arguments)
+    if arguments is None:
+        arguments = {}
+    if not isinstance(arguments, Mapping):
+        raise BadQuestionError(f"the arguments of {name} must be a JSON object.")
+    args = dict(arguments)
     if name == "search_report":
         a = check_args(search_tool_model(assistant), args)
         return search_result(assistant, a.question, k=a.k, objective=a.objective, max_tokens=a.max_tokens,
-                             kind=a.kind, report=a.report)
+                             kind=a.kind, report=a.report)[0]
     if name == "get_section":
         a = check_args(GetSectionArgs, args)
         section = assistant.resolve_section(a.id)
-        return section_result(section, assistant.report_meta(section.report))
+        return section_result(section, assistant.report_meta(section.report))[0]
     if name == "list_sections":
         a = check_args(ListSectionsArgs, args)
-        return toc_result(assistant.sections, a.detail, assistant.report_metas)
+        return toc_result(assistant.sections, a.detail, assistant.report_metas)[0]
     raise BadQuestionError(f"unknown tool {name!r}; memqa's tools are {', '.join(TOOL_NAMES)}.")

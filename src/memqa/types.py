@@ -153,11 +153,37 @@ class Highlight:
 
 @dataclass(frozen=True)
 class Hit:
+    """One cited unit: the whole unit when it fits ``UNIT_SHOW_TOKENS``, else its best window widened
+    to take in the list or table it introduces; ``continues_above``/``continues_below`` say when the
+    unit goes on beyond ``text`` (``GET /sections/{citation.section_id}`` has it all)."""
+
     rank: int
     score: float
     text: str
     highlights: tuple[Highlight, ...]
     citation: Citation
+    continues_above: bool = False
+    continues_below: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerUnit:
+    """One verbatim piece of the direct answer: a sentence, list item or table row."""
+
+    text: str
+    start: int  # offsets into the (normalised) source file
+    end: int
+    citation: Citation  # its own lines inside its unit
+
+
+@dataclass(frozen=True)
+class DirectAnswer:
+    """The shortest verbatim evidence that answers, from the top units."""
+
+    type: str  # what the question asks for: count, date, person, organisation, place, law, yesno, list, ...
+    text: str  # the units' text, one per line
+    units: tuple[AnswerUnit, ...]
+    polarity: str | None = None  # yes/no questions: "yes" or "no" as the evidence reads
 
 
 @dataclass(frozen=True)
@@ -169,6 +195,7 @@ class Answer:
     confidence: str  # "high" | "medium" | "low"
     language: str
     notice: str
+    answer: DirectAnswer | None  # None when the report does not answer
     passages: tuple[Hit, ...]
 
 
