@@ -10,7 +10,7 @@ Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
 * ``GET /health``              — status, encoders, index manifest summary, uptime;
 * ``GET /tools/openai.json``   — the OpenAI function-calling definition of the search tool;
 * ``GET /`` and ``/static/*``  — the web page in ``api/static/`` (relative URLs: works under a sub-path);
-* ``GET /docs``, ``/redoc``    — the manual, from local files (``api/docs.py``; no CDN).
+* ``GET /docs``                — the manual, from local files (``api/docs.py``; no CDN).
 
 Errors: every failure is a JSON body ``{"error": "<what is wrong and what to do>", ...}`` with a 4xx
 status (400 malformed JSON / not UTF-8 / empty body, 404 unknown section or route, 405 wrong

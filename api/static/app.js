@@ -29,6 +29,7 @@
   const summary = $("summary");
   const notice = $("notice");
   const directAnswer = $("direct-answer");
+  const cardsTitle = $("cards-title");
   const cards = $("cards");
 
   const KIND_NAMES = {
@@ -464,7 +465,8 @@
   }
 
   function clearResults() {
-    for (const box of [cards, summary, notice, directAnswer]) clear(box);
+    for (const box of [cards, summary, notice, directAnswer, cardsTitle]) clear(box);
+    cardsTitle.hidden = true;
     summary.hidden = true;
     notice.hidden = true;
     directAnswer.hidden = true;
@@ -473,7 +475,7 @@
   /** Bring the results into view when the form left less than ~200 px of the first one on screen
    *  (phones); on a desktop screen the page stays put, with the question in sight. */
   function revealResults() {
-    const first = cards.firstElementChild || summary;
+    const first = directAnswer.hidden ? cards.firstElementChild || summary : directAnswer;
     const target = notice.hidden ? (directAnswer.hidden ? summary : directAnswer) : notice;
     const top = first.getBoundingClientRect().top;
     if (top > window.innerHeight - 200 || top < 0) {
@@ -507,11 +509,12 @@
 
     const [matchName, matchText] = MATCH[answer.confidence] || ["Match unknown", "Check the quotations."];
     summary.append(
-      el("h3", { className: "summary-title" }, answerable ? "Cited passages" : "Nearest passages"),
       el("span", { className: `badge confidence confidence-${answer.confidence || "unknown"}`, title: matchText },
         matchName),
       el("span", { className: "summary-hint" }, answerable && answer.notice ? answer.notice : matchText),
     );
+    cardsTitle.textContent = answerable ? "Cited passages" : "Nearest passages";
+    cardsTitle.hidden = false;
     const lang = LANGUAGE_NAMES[answer.language];
     if (lang && answer.language !== "en") {
       summary.append(el("span", { className: "summary-hint" }, `Asked in ${lang}; the report is quoted as published.`));
@@ -537,19 +540,26 @@
     if (!text.trim() && !units.length) return;
     const m = model(text);
     const body = text.trim() ? render(m, 0) : [];
-    const sources = [];
-    const seen = new Set();
+    // One source line per cited unit, spanning the lines its pieces come from.
+    const bySection = new Map();
     for (const u of units) {
       const c = isObject(u.citation) ? u.citation : null;
       if (!c) continue;
-      const key = `${c.section_id}:${c.start_line}-${c.end_line}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      sources.push(el("li", {}, el("span", { className: "citation-label" }, c.label || "Source"),
-        ` — ${reportName(c.report)}, ${c.source || ""} ${lines(c)}`.replace(/ ,/g, ",")));
+      const key = c.section_id || c.label;
+      const seen = bySection.get(key);
+      if (!seen) bySection.set(key, Object.assign({}, c));
+      else {
+        seen.start_line = Math.min(seen.start_line, c.start_line);
+        seen.end_line = Math.max(seen.end_line, c.end_line);
+      }
     }
+    const sources = [...bySection.values()].map((c) => el("li", {},
+      el("span", { className: "citation-label" }, c.label || "Source"),
+      ` — ${reportName(c.report)}, ${c.source ? `${c.source}, ` : ""}${lines(c)}`));
+    const verdict = { yes: "Yes", no: "No" }[direct.polarity];
     directAnswer.append(
-      el("p", { className: "direct-title" }, "Answer quoted from the report"),
+      el("p", { className: "direct-title" }, "Answer quoted from the report",
+        verdict ? el("span", { className: `badge polarity polarity-${direct.polarity}` }, verdict) : null),
       el("blockquote", { className: "passage direct-text" }, body),
       sources.length ? el("ul", { className: "direct-sources", "aria-label": "Quoted from" }, sources) : null,
     );
@@ -587,7 +597,10 @@
       KIND_NAMES[c.kind] ? el("span", {}, KIND_NAMES[c.kind]) : null,
     );
 
-    const passage = el("blockquote", { className: "passage" }, render(m, bodyStart(text, c)));
+    const passage = el("blockquote", { className: "passage" },
+      hit.continues_above === true ? el("p", { className: "continues" }, "[…] The section continues above.") : null,
+      render(m, bodyStart(text, c)),
+      hit.continues_below === true ? el("p", { className: "continues" }, "[…] The section continues below: “Show full section”.") : null);
 
     const full = el("div", { className: "full-section", id: fullId, hidden: true });
     const expand = el("button", { type: "button", className: "button button-expand", "aria-expanded": "false", "aria-controls": fullId },
