@@ -223,11 +223,12 @@ def ask_args(fake_index, mexico_corpus) -> list[str]:
         (["-k", "21", "training"], "k must be an integer from 1 to 20"),
         ([""], "question is empty"),
         (["   "], "question is empty"),
-        (["--objective", "13", "training"], "objective 13 is not in the index"),
-        (["--report", "peru-2020", "training"], "report 'peru-2020' is not in the index"),
+        (["--objective", "13", "training"], "objective must be an integer from 1 to 12 or left empty, got 13"),
+        (["--report", "peru-2020", "training"], "report must be one of 'mexico-2022' or left empty, got 'peru-2020'"),
+        (["--kind", "annex", "training"], "kind must be one of 'priority_action', 'evaluative_summary', 'preface'"),
         (["--config", "nope", "training"], "unknown ranking configuration 'nope'"),
     ],
-    ids=["k=0", "k=21", "empty", "spaces", "objective", "report", "config"],
+    ids=["k=0", "k=21", "empty", "spaces", "objective", "report", "kind", "config"],
 )
 def test_bad_ask_exits_2_with_one_line(capsys, ask_args, extra, fragment):
     code, out, err = run(capsys, *ask_args, *extra)

@@ -476,7 +476,7 @@
    *  (phones); on a desktop screen the page stays put, with the question in sight. */
   function revealResults() {
     const first = directAnswer.hidden ? cards.firstElementChild || summary : directAnswer;
-    const target = notice.hidden ? (directAnswer.hidden ? summary : directAnswer) : notice;
+    const target = notice.hidden ? summary : notice;
     const top = first.getBoundingClientRect().top;
     if (top > window.innerHeight - 200 || top < 0) {
       const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;

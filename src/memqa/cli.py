@@ -128,10 +128,16 @@ def load_assistant(args):
 
 
 def cmd_ask(args) -> int:
+    from .contract import check_args, search_args_model
     from .render import answer_json, answer_text
 
-    a = load_assistant(args).ask(" ".join(args.question), k=args.k, objective=args.objective, kind=args.kind,
-                                 report=args.report)
+    assistant = load_assistant(args)
+    # The same argument contract as HTTP, MCP and function calling: same ranges, same messages.
+    given = {"question": " ".join(args.question), "k": args.k, "objective": args.objective, "kind": args.kind,
+             "report": args.report}
+    q = check_args(search_args_model(list(assistant.objectives), list(assistant.reports)),
+                   {k: v for k, v in given.items() if v is not None})
+    a = assistant.ask(q.question, k=q.k, objective=q.objective, kind=q.kind, report=q.report)
     if args.json:
         print(json.dumps(answer_json(a), ensure_ascii=False, indent=2))
     else:
@@ -198,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="+")
     a.add_argument("-k", type=int, default=K_DEFAULT, help=f"number of cited units (1-{K_MAX}, default {K_DEFAULT})")
     a.add_argument("--objective", type=int, help="only this objective (1-12)")
-    a.add_argument("--kind", choices=["priority_action", "evaluative_summary", "preface"])
+    a.add_argument("--kind", help="only this kind of unit: priority_action, evaluative_summary or preface")
     a.add_argument("--report", help="only this report id, e.g. mexico-2022")
     a.add_argument("--config", help="ranking configuration (see `memqa eval --list`)")
     a.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")

@@ -23,23 +23,46 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from . import __version__
+from .contract import check_args
 from .errors import MemqaError
 from .limits import K_DEFAULT
 from .tools import search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
     LIST_DETAIL,
+    GetSectionArgs,
+    ListSectionsArgs,
     get_section_description,
     instructions,
     list_sections_description,
     search_description,
     search_parameters,
+    search_tool_model,
 )
 
 log = logging.getLogger(__name__)
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
+
+class _ContractServer(MCPServer):
+    """An MCPServer that checks every call against memqa's argument models first (``memqa.toolspec``):
+    the SDK would drop an unknown argument ("objetive") and turn "5" into 5; HTTP and function calling
+    refuse both, so MCP answers with the same one-line sentence (naming the accepted fields)."""
+
+    def __init__(self, *args, argument_models: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._argument_models = argument_models
+
+    async def call_tool(self, name, arguments, context=None):
+        model = self._argument_models.get(name)
+        if model is not None:
+            try:
+                check_args(model, arguments or {})
+            except MemqaError as e:
+                raise ToolError(str(e)) from e
+        return await super().call_tool(name, arguments, context)
+
 
 def _result(text: str, structured: dict) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
@@ -50,8 +73,10 @@ def create_server(assistant) -> MCPServer:
 
     Tool functions are synchronous; the SDK runs them on worker threads (``Assistant.ask`` is thread-safe).
     """
-    server = MCPServer(name="memqa", title="MEM report assistant", version=__version__,
-                       instructions=instructions(assistant), log_level="WARNING")
+    server = _ContractServer(name="memqa", title="MEM report assistant", version=__version__,
+                             instructions=instructions(assistant), log_level="WARNING",
+                             argument_models={"search_report": search_tool_model(assistant),
+                                              "get_section": GetSectionArgs, "list_sections": ListSectionsArgs})
     # Argument schemas and checks come from memqa.contract (as HTTP's); the advertised ranges are in the
     # schema, and the checks answer with one line that says how to fix the call.
     props = search_parameters(assistant)["properties"]

@@ -115,8 +115,8 @@ def search_tool_model(assistant=None) -> type[SearchArgs]:
     """``ToolSearchArgs`` narrowed to the loaded index (objectives with their titles, report ids)."""
     if assistant is None:
         return ToolSearchArgs
-    return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs,
-                             objective_titles(assistant))
+    titles = {o: shorten(t, 10) for o, t in objective_titles(assistant).items()}  # the schema is read every turn
+    return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs, titles)
 
 
 def search_parameters(assistant=None) -> dict:
