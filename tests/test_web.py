@@ -157,6 +157,8 @@ def test_english_question_shows_cited_highlighted_cards_and_the_full_section(pag
     section = real_assistant.resolve_section("mexico-2022/pa-2.4")
     body = section.text[section.text.index("\n\n"):]
     assert _words(full.inner_text()) == _words(body)
+    # The card already shows the whole unit (it fits), so the list of agencies is not cut off (issue 14).
+    assert "National Customs Agency" in first.locator("blockquote.passage").text_content()
     expect(first.locator(".full-title")).to_contain_text(f"lines {section.start_line}–{section.end_line}")
 
     # Copy citation is a menu: the full reference (OAS style, from the API's cite) ...

@@ -84,10 +84,12 @@ def search_text(fitted: dict) -> str:
     if direct:
         first = direct["units"][0]["citation"]
         verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
-        lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{_heading(first)}",
+        lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{first['label']} ({first['source']}, "
+                  f"lines {first['start_line']}–{first['end_line']})",
                   direct["text"].strip(), ""]
     if not fitted["passages"]:
-        lines += ["No passages matched.", ""]
+        lines += ["No passages matched." if not fitted.get("total_passages") else
+                  "(Cited passages omitted to fit max_tokens; the answer above is verbatim and cited.)", ""]
     for p in fitted["passages"]:
         lines += [passage_block(p), ""]
     lines.append(_token_line(fitted))
@@ -173,6 +175,16 @@ def fit_to_budget(answer: dict, max_tokens: int | None) -> tuple[dict, int]:
             return fitted, n
     if best is not None:
         return best
+    # The direct answer is cited evidence on its own: keep it (as many of its units as fit) without passages.
+    direct = answer.get("answer")
+    if direct:
+        units = direct["units"]
+        for j in range(len(units), 0, -1):
+            kept = {**direct, "units": units[:j], "text": "\n".join(u["text"].strip() for u in units[:j])}
+            s = {**state([]), "answer": kept}
+            n = _settle(search_text, s)
+            if n <= max_tokens:
+                return {**s, "tokens": n}, n
     first = [_trim(nxt, ends[0])] if ends else full[:1]
     need = max_tokens
     for _ in range(5):  # the token line names max_tokens, so the minimum depends (a little) on itself
