@@ -276,8 +276,13 @@ def cors_from_env() -> list[str] | None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "index",
-          corpus_dir: str | Path | None = "corpus", cors_origins: list[str] | None = None) -> None:
-    """Load the index, warm the models, then run uvicorn. Refuses to start (exit 2) on a bad index."""
+          corpus_dir: str | Path | None = "corpus", cors_origins: list[str] | None = None,
+          root_path: str = "") -> None:
+    """Load the index, warm the models, then run uvicorn. Refuses to start (exit 2) on a bad index.
+
+    ``root_path`` is the sub-path a reverse proxy serves memqa under (e.g. "/memqa"): the web page and
+    /docs work without it (relative URLs); with it, /openapi.json names that prefix, so the manual's
+    "Try it out" calls go through the proxy too."""
     import uvicorn
 
     from memqa.assistant import Assistant
@@ -298,4 +303,4 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "in
         sys.exit(2)
     print(f"memqa: index and encoders ({', '.join(assistant.encoders)}) ready in {time.monotonic() - t0:.1f}s; "
           f"serving http://{host}:{port} (API manual at /docs)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", root_path=root_path.rstrip("/"))

@@ -149,7 +149,7 @@ def cmd_serve(args) -> int:
     check_port(args.host, args.port)  # before loading the models: a busy port is a one-line error
     from .api.app import serve
 
-    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=args.corpus)
+    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=args.corpus, root_path=args.root_path)
     return 0
 
 
@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(v)
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--root-path", default=os.environ.get("MEMQA_ROOT_PATH", ""),
+                   help="sub-path a reverse proxy serves memqa under, e.g. /memqa (env MEMQA_ROOT_PATH)")
     v.set_defaults(func=cmd_serve)
 
     m = sub.add_parser("mcp", help="run the MCP server (stdio by default)")

@@ -103,8 +103,8 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     italic = ("\033[3m", "\033[23m") if color else ("", "")
     lines: list[str] = []
 
-    def cited(c: Citation, head: str) -> None:
-        title = f" — {c.title}" if c.title and c.title != c.label else ""
+    def cited(c: Citation, head: str, with_title: bool = True) -> None:
+        title = f" — {c.title}" if with_title and c.title and c.title != c.label else ""
         lines.extend(textwrap.wrap(f"{head}{c.label}{title}", width=width, subsequent_indent="    "))
         one = c.start_line == c.end_line
         lines.append(f"    {c.source}, {'line' if one else 'lines'} {c.start_line}{'' if one else f'–{c.end_line}'}")
@@ -117,7 +117,13 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     if a.answer is not None and a.answer.units:
         d = a.answer
         verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
-        cited(d.units[0].citation, f"Answer ({a.confidence} confidence): {verdict}")
+        c0 = d.units[0].citation
+        same = [u.citation for u in d.units if u.citation.section_id == c0.section_id]
+        a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
+        span = f"line {a_line}" if a_line == b_line else f"lines {a_line}–{b_line}"
+        c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line,
+                                 cite=re.sub(r"lines? \d+(–\d+)?$", span, c0.cite))
+        cited(c0, f"Answer ({a.confidence} confidence): {verdict}", with_title=False)
         for ln in d.text.splitlines():
             if ln.strip():
                 lines += _wrap(ln, width, "    ")
