@@ -35,7 +35,7 @@ from .vocabulary import area_of, area_report, countries_named, country_aliases, 
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
             "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
-            "is_en")
+            "fused_margin", "is_en")
 # "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
 REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
                             r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
@@ -94,7 +94,9 @@ class Calibration:
     coef: Mapping[str, float]
     intercept: float
     threshold: float  # p(answerable) below this: abstain
-    high: float  # p(answerable) at or above this: "high" confidence
+    high: float  # p(top unit answers) at or above this: "high" confidence
+    coef_high: Mapping[str, float]  # second model: p(answerable and the top-ranked unit answers)
+    intercept_high: float
     encoder: str  # the encoder whose scores the dense features are (e.g. "e5")
     fitted_on: Mapping[str, str] = field(default_factory=dict)  # question file -> sha256
     corpus: Mapping[str, str] = field(default_factory=dict)  # corpus file -> sha256 of the index fitted on
@@ -123,8 +125,9 @@ def load_calibration(path: Path = CALIBRATION, encoder: str | None = None) -> Ca
         raise CalibrationError(f"{path} was fitted on {d.get('encoder')!r} scores but the index is searched with "
                                f"{encoder!r}; run `{REFIT}` for this index (or build it with that encoder).")
     try:
-        kw = {k: d[k] for k in ("mean", "scale", "coef", "intercept", "threshold", "high", "encoder")}
-        if not all(set(kw[k]) >= set(FEATURES) for k in ("mean", "scale", "coef")):
+        kw = {k: d[k] for k in ("mean", "scale", "coef", "intercept", "threshold", "high", "encoder", "coef_high",
+                                "intercept_high")}
+        if not all(set(kw[k]) >= set(FEATURES) for k in ("mean", "scale", "coef", "coef_high")):
             raise KeyError("a feature weight")
         return Calibration(features=FEATURES, fitted_on=d.get("fitted_on", {}), corpus=d.get("corpus", {}),
                            stats=d.get("stats", {}), **kw)
@@ -221,6 +224,8 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         best.sort(key=lambda t: -seg_scores[t[1]])
         type_gap = float(not any(fits(qtype, sections[i].text[retriever.segments[gi].start : retriever.segments[gi].end])
                                  for i, gi in best[:4]))
+    fused = [float(retrieval.fused[i]) for i in order[:2]]
+    fused_margin = fused[0] - fused[1] if len(fused) == 2 and all(map(math.isfinite, fused)) else 0.0
     return {
         "dense_top": float(d_sorted[0]) if len(d_sorted) else 0.0,
         "sent_top": float(np.max(sent[np.isfinite(sent)])) if sent is not None and np.isfinite(sent).any() else 0.0,
@@ -236,15 +241,18 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "other_report": other_report,
         "other_area": other_area,
         "type_gap": type_gap,
+        "fused_margin": fused_margin,
         "is_en": float(is_en),
     }
 
 
-def probability(f: Mapping[str, float], calib: Calibration | None) -> float | None:
-    """p(answerable) under the logistic model; None without a calibration."""
+def probability(f: Mapping[str, float], calib: Calibration | None, high: bool = False) -> float | None:
+    """p(answerable) — or, with ``high``, p(answerable and the top unit answers) — under the logistic
+    models; None without a calibration."""
     if calib is None:
         return None
-    z = calib.intercept + sum(calib.coef[k] * (f[k] - calib.mean[k]) / calib.scale[k] for k in FEATURES)
+    coef, b = (calib.coef_high, calib.intercept_high) if high else (calib.coef, calib.intercept)
+    z = b + sum(coef[k] * (f[k] - calib.mean[k]) / calib.scale[k] for k in FEATURES)
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -287,6 +295,8 @@ def judge(question: str, retrieval, retriever, order: list[int], reports: Mappin
         return Verdict(True, "medium", "", signals)
     if p < calib.threshold:
         return Verdict(False, "low", NOTICE, signals)
-    if p < calib.high:
+    p_top = probability(f, calib, high=True)
+    signals["p_top_answers"] = round(p_top, 4)
+    if p_top < calib.high:
         return Verdict(True, "medium", NOTICE_MEDIUM, signals)
     return Verdict(True, "high", "", signals)
