@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 from mcp.client import Client
-
 from memqa.api.app import create_app
+
 from memqa.cli import build_parser, main
 from memqa.contract import SearchArgs, check_args, search_args_model
 from memqa.errors import MemqaError

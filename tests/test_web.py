@@ -71,10 +71,9 @@ def base_url(real_assistant):
 @pytest.fixture(scope="module")
 def proxied_url(real_assistant):
     """The app under a sub-path, as behind a reverse proxy that maps /memqa/ to it."""
+    from memqa.api.app import create_app
     from starlette.applications import Starlette
     from starlette.routing import Mount
-
-    from memqa.api.app import create_app
 
     for url in _serve(Starlette(routes=[Mount("/memqa", app=create_app(real_assistant))])):
         yield url + "/memqa"
