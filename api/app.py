@@ -10,7 +10,8 @@ Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
 * ``GET /sections/{id}``       — one unit in full with its citation (ids contain "/": ``mexico-2022/pa-2.4``);
 * ``GET /health``              — status, encoders, index manifest summary, uptime;
 * ``GET /tools/openai.json``   — the OpenAI function-calling definition of the search tool;
-* ``GET /`` and ``/static/*``  — the web page in ``api/static/``.
+* ``GET /`` and ``/static/*``  — the web page in ``api/static/`` (relative URLs: works under a sub-path);
+* ``GET /docs``                — the manual, from local files (``api/docs.py``; no CDN).
 
 Errors: every failure is a JSON body ``{"error": "<what is wrong and what to do>", ...}`` with a 4xx
 status (400 malformed JSON / not UTF-8 / empty body, 404 unknown section or route, 405 wrong
@@ -59,6 +60,7 @@ from memqa.tokens import count_tokens
 from memqa.types import Answer, Comparison, ReportEntry, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
+from .docs import install_docs
 from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
 from .worker import ModelThread
 
@@ -159,7 +161,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     library = list(assistant.library.entries)
     counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
     toc = [TocEntry.of(s, *counts[s.id]) for s in assistant.sections]
-    full = {s.id: SectionFull.of(s, *counts[s.id]) for s in assistant.sections}
+    full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None) for s in assistant.sections}
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
     model = ModelThread(model_threads)
@@ -176,12 +178,15 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         title="memqa",
         version=memqa.__version__,
         default_response_class=JSONOut,
+        docs_url=None,  # served from local files by install_docs, not from a CDN
+        redoc_url=None,
         description="Cited answers from CICAD MEM drug-policy evaluation reports. Ask a question with "
         "`POST /ask`; every passage comes with its report, priority action and source lines. "
         "Errors are JSON `{\"error\": ...}` with a message that says what to change.",
     )
     app.router.route_class = JSONBodyRoute
     install_error_handlers(app, AskModel)
+    install_docs(app)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
@@ -224,9 +229,10 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
 
     @app.get("/reports", response_model=list[ReportEntry], responses=_err(), tags=["library"],
              summary="The library of reports")
-    async def reports() -> list[ReportEntry]:
-        """Every report in the index with its metadata (country, year, round, thematic area, language: the
-        values the /ask filters take) and its numbers of citable units, priority actions and passages."""
+    async def report_list() -> list[ReportEntry]:
+        """Each report's metadata (``corpus/<file>.json``: id, source file, country, year, MEM round, thematic
+        area, CICAD document code, title, language — what a citation names and the values the /ask filters
+        take) and its numbers of citable units, priority-action headings and passages."""
         return library
 
     @app.get("/compare", response_model=Comparison, responses=_err(404, 422, 503), tags=["library"],
@@ -265,6 +271,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
             "status": "ok",
             "memqa_version": memqa.__version__,
             "uptime_seconds": round(time.monotonic() - started, 3),
+            "answerability_calibrated": assistant.calibration is not None,
             "encoders": [{"id": e["id"], "name": e["name"], "dim": e["dim"], "loaded": e["id"] in assistant.encoders}
                          for e in manifest.get("encoders", [])],
             "index": {
@@ -309,8 +316,13 @@ def cors_from_env() -> list[str] | None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "index",
-          corpus_dir: str | Path | None = "corpus", cors_origins: list[str] | None = None) -> None:
-    """Load the index, warm the models, then run uvicorn. Refuses to start (exit 2) on a bad index."""
+          corpus_dir: str | Path | None = "corpus", cors_origins: list[str] | None = None,
+          root_path: str = "") -> None:
+    """Load the index, warm the models, then run uvicorn. Refuses to start (exit 2) on a bad index.
+
+    ``root_path`` is the sub-path a reverse proxy serves memqa under (e.g. "/memqa"): the web page and
+    /docs work without it (relative URLs); with it, /openapi.json names that prefix, so the manual's
+    "Try it out" calls go through the proxy too."""
     import uvicorn
 
     from memqa.assistant import Assistant
@@ -331,4 +343,4 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "in
         sys.exit(2)
     print(f"memqa: index and encoders ({', '.join(assistant.encoders)}) ready in {time.monotonic() - t0:.1f}s; "
           f"serving http://{host}:{port} (API manual at /docs)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", root_path=root_path.rstrip("/"))

@@ -12,7 +12,7 @@ from memqa.assistant import Assistant
 from memqa.build import build_index
 from memqa.corpus import load_corpus, parse_corpus, read_meta
 from memqa.encoders import FakeEncoder
-from memqa.errors import CorpusError, MemqaError, NotAReportError
+from memqa.errors import CorpusError, MemqaError, NotAReportError, NotFoundError
 
 TXT = "mem-2022-ruritania.txt"
 META = "mem-2022-ruritania.json"
@@ -146,6 +146,11 @@ def test_two_reports_side_by_side_are_both_indexed(tiny_corpus, tmp_path):
     a = Assistant.load(tmp_path / "index", encoders=[FakeEncoder()], corpus_dir=tiny_corpus)
     assert a.reports == ["atlantis-2021", "ruritania-2022"]
     assert a.resolve_section("atlantis-2021/pa-2.2").id == "atlantis-2021/pa-2.1"
+    assert a.resolve_section("ruritania-2022/Priority Action 1.2").id == "ruritania-2022/pa-1.2"
+    with pytest.raises(NotFoundError, match="use one of atlantis-2021/pa-1.2, ruritania-2022/pa-1.2"):
+        a.resolve_section("Priority Action 1.2")  # both reports have it: the message names both ids
+    cite = a.ask("canine detection", k=1, report="atlantis-2021").passages[0].citation.cite
+    assert cite.startswith("CICAD, *Ruritania 2022*, MEM Eighth Evaluation Round, CICAD/doc.0000/22, ")
     answer = a.ask("canine detection of narcotics", k=3, report="atlantis-2021")
     assert answer.passages and {h.citation.report for h in answer.passages} == {"atlantis-2021"}
     assert answer.passages[0].citation.source == "mem-2021-atlantis.txt"

@@ -10,9 +10,10 @@ top ``JUDGE_DEPTH`` units of what the filters allow, whatever ``k`` is asked for
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -32,7 +33,7 @@ from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
-from .types import Answer, Citation, Comparison, ComparisonEntry, Hit, Passage, Section
+from .types import Answer, Citation, Comparison, ComparisonEntry, DirectAnswer, Hit, Passage, Section, reference
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +144,33 @@ class Assistant:
         """The manifest's metadata of one report (country, year, round, ...)."""
         return self.report_metas.get(report_id, {})
 
+    def citation(self, section: Section, start_line: int | None = None, end_line: int | None = None) -> Citation:
+        """``Citation.of`` with the report's metadata, so ``cite`` names the document."""
+        return Citation.of(section, start_line, end_line, self.report_meta(section.report) or None)
+
     # ------------------------------------------------------------------ validation
     def resolve_section(self, section_id: str) -> Section:
-        sid = self._alias.get(section_id.strip())
-        if sid is None and "/" not in section_id and len(self.reports) == 1:
-            sid = self._alias.get(f"{self.reports[0]}/{section_id.strip()}")
-        if sid is None:
+        """A citable unit from its id or the way people name it: 'mexico-2022/pa-5.4', 'pa-5.4', '5.4',
+        'Priority Action 5.4', 'Evaluative Summary, Objective 3', 'summary-3', 'preface' (with or without
+        '<report>/'). A name that several reports share raises NotFoundError listing their ids."""
+        text = str(section_id).strip()
+        report, _, rest = text.rpartition("/")
+        key = section_key(rest)
+        found: list[str] = []
+        if text in self._alias:
+            found = [self._alias[text]]
+        elif key is not None:
+            reports = [report] if report else self.reports
+            found = list(dict.fromkeys(self._alias[f"{r}/{key}"] for r in reports if f"{r}/{key}" in self._alias))
+        if len(found) > 1:
+            raise NotFoundError(f"{section_id!r} is in {len(found)} reports; use one of {', '.join(found)}.")
+        if not found:
+            r = self.sections[0].report
             raise NotFoundError(
-                f"no section {section_id!r}; ids look like '{self.sections[0].report}/pa-2.4', "
-                f"'{self.sections[0].report}/summary-3' or '{self.sections[0].report}/preface' (see `memqa sections`)."
+                f"no section {section_id!r}; ids look like '{r}/pa-2.4' (or 'Priority Action 2.4'), "
+                f"'{r}/summary-3' or '{r}/preface' (see `memqa sections`)."
             )
-        return self.sections[self.retriever.unit_index[sid]]
+        return self.sections[self.retriever.unit_index[found[0]]]
 
     def passages_of(self, section: Section) -> list[Passage]:
         return [self.passages[i] for i in self.retriever.passages_of(self.retriever.unit_index[section.id])]
@@ -217,14 +234,28 @@ class Assistant:
         hits = [self._hit(rank, unit, r, config, seg_scores, q_terms)
                 for rank, unit in enumerate(ranking.order[:k], start=1)]
         v = ranking.verdict
-        direct = None
-        if v.answerable and ranking.order:
-            direct = extract(ranking.question, question_type(ranking.question), self.retriever,
-                             list(ranking.order[:JUDGE_DEPTH]), seg_scores, q_terms)
+        direct = self.direct_answer(ranking, q_terms)
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
                         language=r.lang, notice=v.notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
+
+    def direct_answer(self, ranking: Ranking, q_terms: set[str] | None = None) -> DirectAnswer | None:
+        """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
+        if not ranking.verdict.answerable or not ranking.order:
+            return None
+        terms = q_terms if q_terms is not None else set(tokenize(ranking.question))
+        seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
+        direct = extract(ranking.question, question_type(ranking.question), self.retriever,
+                         list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms)
+        if direct is None:
+            return None
+        # The units' citations name the document, as the passages' do.
+        units = tuple(replace(u, citation=replace(u.citation, cite=reference(
+            u.citation.label, u.citation.start_line, u.citation.end_line,
+            self.report_meta(u.citation.report) or {"report_id": u.citation.report, "source": u.citation.source})))
+            for u in direct.units)
+        return replace(direct, units=units)
 
     def _shown(self, unit: int, r: Retrieval | None, config: RankConfig) -> Passage:
         """The part of a unit to show: all of it when it fits ``UNIT_SHOW_TOKENS``, else its best window
@@ -247,7 +278,7 @@ class Assistant:
         shown = self._shown(unit, r, config)
         return Hit(rank=rank, score=round(float(r.fused[unit]), 6), text=shown.text,
                    highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms),
-                   citation=Citation.of(sec, shown.start_line, shown.end_line),
+                   citation=self.citation(sec, shown.start_line, shown.end_line),
                    continues_above=shown.start_char > sec.start_char,
                    continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()))
 
@@ -294,13 +325,36 @@ class Assistant:
                 round=str(meta.get("round", "")), thematic_area=str(meta.get("thematic_area", "")),
                 label=sec.label, title=sec.title, text=shown.text,
                 highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms) if r is not None else (),
-                citation=Citation.of(sec, shown.start_line, shown.end_line),
+                citation=self.citation(sec, shown.start_line, shown.end_line),
                 score=None if r is None else round(float(r.fused[unit]), 6),
                 continues_above=shown.start_char > sec.start_char,
                 continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()),
             ))
         return Comparison(number, q, tuple(found), tuple(rid for rid in scope if rid not in units),
                           comparison_notice(found))
+
+
+_PA_REF = re.compile(r"(?:priority\s*actions?|p\.?\s*a\.?)?\s*[-_:#]?\s*(\d{1,2}\.\d{1,2})\.?")
+_SUMMARY_REF = re.compile(r"(?:evaluative\s+)?summary\s*[-_:,]?\s*(?:objective\s*|obj\.?\s*)?(\d{1,2})"
+                          r"|objective\s*(\d{1,2})\s*[-_:,]?\s*(?:evaluative\s+)?summary")
+
+
+def section_key(name: str) -> str | None:
+    """The id of a unit inside its report ('pa-5.4', 'summary-3', 'preface') from how it is named.
+
+    >>> [section_key(x) for x in ("Priority Action 5.4", "pa-5.4", "5.4", "Evaluative Summary, Objective 3")]
+    ['pa-5.4', 'pa-5.4', 'pa-5.4', 'summary-3']
+    >>> section_key("Objective 3") is None
+    True
+    """
+    n = " ".join(name.lower().split())
+    if n == "preface":
+        return n
+    if m := _PA_REF.fullmatch(n):
+        return f"pa-{m.group(1)}"
+    if m := _SUMMARY_REF.fullmatch(n):
+        return f"summary-{int(m.group(1) or m.group(2))}"
+    return None
 
 
 def get_config(name: str) -> RankConfig:

@@ -75,7 +75,7 @@ def question_type(question: str) -> str:
     return "description"
 
 
-def _fits(qtype: str, text: str) -> bool | None:
+def fits(qtype: str, text: str) -> bool | None:
     """Whether a segment has the content the type asks for (None: the type does not say)."""
     if qtype == "count":
         return bool(NUMBER_RE.search(DATE_RE.sub(" ", text)))
@@ -136,7 +136,7 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
         score = float(segment_scores[s.index]) + prior[s.unit]
         if q_terms:
             score += LEXICAL_WEIGHT * len(q_terms & set(tokenize(text))) / len(q_terms)
-        fit = _fits(qtype, text)
+        fit = fits(qtype, text)
         if fit is True:
             score += TYPE_BONUS
         elif fit is False:

@@ -5,7 +5,7 @@ Four read-only tools over one ``Assistant`` loaded at startup:
 * ``search_report(question, k=5, objective=None, max_tokens=None, kind, report, country, year, round,
   thematic_area, language)`` — cited passages, best first, from the part of the library the filters allow;
 * ``get_section(id)`` — one citable unit in full;
-* ``list_sections()`` — the table of contents;
+* ``list_sections(detail=False)`` — the table of contents (compact unless ``detail``);
 * ``compare(priority_action, reports=None, question=None)`` — one priority action side by side across reports.
 
 Each result carries readable text (what the model quotes) and structured content (the shared JSON
@@ -25,24 +25,49 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from . import __version__
+from .contract import check_args
 from .errors import MemqaError
 from .limits import K_DEFAULT
 from .tools import compare_result, search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
+    LIST_DETAIL,
+    GetSectionArgs,
+    ListSectionsArgs,
     compare_description,
     compare_parameters,
+    compare_tool_model,
     get_section_description,
     instructions,
     list_sections_description,
     search_description,
     search_parameters,
+    search_tool_model,
 )
 
 log = logging.getLogger(__name__)
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
+
+class _ContractServer(MCPServer):
+    """An MCPServer that checks every call against memqa's argument models first (``memqa.toolspec``):
+    the SDK would drop an unknown argument ("objetive") and turn "5" into 5; HTTP and function calling
+    refuse both, so MCP answers with the same one-line sentence (naming the accepted fields)."""
+
+    def __init__(self, *args, argument_models: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._argument_models = argument_models
+
+    async def call_tool(self, name, arguments, context=None):
+        model = self._argument_models.get(name)
+        if model is not None:
+            try:
+                check_args(model, arguments or {})
+            except MemqaError as e:
+                raise ToolError(str(e)) from e
+        return await super().call_tool(name, arguments, context)
+
 
 def _result(text: str, structured: dict) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
@@ -53,8 +78,11 @@ def create_server(assistant) -> MCPServer:
 
     Tool functions are synchronous; the SDK runs them on worker threads (``Assistant.ask`` is thread-safe).
     """
-    server = MCPServer(name="memqa", title="MEM report assistant", version=__version__,
-                       instructions=instructions(assistant), log_level="WARNING")
+    server = _ContractServer(name="memqa", title="MEM report assistant", version=__version__,
+                             instructions=instructions(assistant), log_level="WARNING",
+                             argument_models={"search_report": search_tool_model(assistant),
+                                              "get_section": GetSectionArgs, "list_sections": ListSectionsArgs,
+                                              "compare": compare_tool_model(assistant)})
     # Argument schemas and checks come from memqa.contract (as HTTP's); the advertised ranges are in the
     # schema, and the checks answer with one line that says how to fix the call.
     props = search_parameters(assistant)["properties"]
@@ -74,6 +102,7 @@ def create_server(assistant) -> MCPServer:
     PriorityAction = Annotated[str, Field(description=cprops["priority_action"]["description"])]
     Reports = Annotated[list[str] | None, Field(description=cprops["reports"]["description"])]
     CompareQuestion = Annotated[str | None, Field(description=cprops["question"]["description"])]
+    ListDetail = Annotated[bool, Field(description=LIST_DETAIL)]
 
     @server.tool(name="search_report", title="Search the MEM reports", description=search_description(assistant),
                  annotations=READ_ONLY)
@@ -101,14 +130,15 @@ def create_server(assistant) -> MCPServer:
                  annotations=READ_ONLY)
     def get_section(id: SectionId) -> CallToolResult:
         try:
-            return _result(*section_result(assistant.resolve_section(id)))
+            section = assistant.resolve_section(id)
+            return _result(*section_result(section, assistant.report_meta(section.report)))
         except MemqaError as e:
             raise ToolError(f"{e} Call list_sections to see every id.") from e
 
     @server.tool(name="list_sections", title="Table of contents", description=list_sections_description(assistant),
                  annotations=READ_ONLY)
-    def list_sections() -> CallToolResult:
-        return _result(*toc_result(assistant.sections))
+    def list_sections(detail: ListDetail = False) -> CallToolResult:
+        return _result(*toc_result(assistant.sections, bool(detail), assistant.report_metas))
 
     return server
 
