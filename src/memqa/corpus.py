@@ -7,6 +7,7 @@ Layout: ``corpus/<name>.txt`` with ``corpus/<name>.json`` beside it::
 
 or ``corpus/<name>.pdf``: its text is extracted (``memqa.pdf``) and its metadata read from its
 cover (``memqa.cover``); a ``<name>.json`` beside it, if any, overrides any of those keys.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +25,6 @@ from .types import ReportMeta
 
 REQUIRED = ("report_id", "country", "year", "round", "thematic_area", "document_code", "title")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-
-
 SUFFIXES = (".txt", ".pdf")
 
 
