@@ -235,8 +235,8 @@ def make_report_pdf(text: str, path: Path, *, country: str, header: str, page_la
 
     def first(canv, doc):
         if page_labels:
-            canv.addPageLabel(0, "r", 1)
-            canv.addPageLabel(2, "D", 1)
+            canv.addPageLabel(0, "ROMAN_LOWER", 1)
+            canv.addPageLabel(2, "ARABIC", 1)
 
     doc.build(report_story(text), onFirstPage=first, onLaterPages=later)
     return path

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .pdflayout import ITEM_RE, TERMINAL_RE, Line, Page, Table, furniture, item_text, join_lines, join_text, \
+from .pdflayout import BULLET_RE, ITEM_RE, TERMINAL_RE, Line, Page, Table, furniture, item_text, join_lines, join_text, \
     labels, page_numbers, vocabulary
 
 
@@ -74,9 +74,23 @@ def _right_edge(pages: Sequence[Sequence[Line | Table]]) -> float:
     return xs.most_common(1)[0][0] if xs else 0.0
 
 
+def _starts_item(block: _Block | None, ln: Line) -> bool:
+    """Does ``ln`` open a list item? A bullet glyph always does; "-", "1." or "a)" may also be where a
+    wrapped line happens to begin ("... Attorney General's Office" / "- National Center ..."), so they
+    open an item only after a sentence or colon, or level with the current item's own marker."""
+    if not ITEM_RE.match(ln.text):
+        return False
+    if BULLET_RE.match(ln.text) or block is None or block.kind not in ("para", "item"):
+        return True
+    first, last = block.lines[0][1], block.lines[-1][1]
+    if TERMINAL_RE.search(last.text):
+        return True
+    return block.kind == "item" and ln.x0 <= first.x0 + 1
+
+
 def _continues(block: _Block, ln: Line, pitch: float) -> bool:
     """Does ``ln`` (on the same page, right below) continue ``block``?"""
-    if block.kind not in ("para", "item") or "\t" in ln.text or ITEM_RE.match(ln.text):
+    if block.kind not in ("para", "item") or "\t" in ln.text or _starts_item(block, ln):
         return False
     last = block.lines[-1][1]
     if abs(last.size - ln.size) > 0.6 or last.bold != ln.bold:
@@ -89,7 +103,7 @@ def _continues(block: _Block, ln: Line, pitch: float) -> bool:
 
 def _continues_on_next_page(block: _Block, ln: Line, right: float) -> bool:
     """A paragraph cut by a page break: its last line runs to the right margin or stops mid-sentence."""
-    if block.kind not in ("para", "item") or "\t" in ln.text or ITEM_RE.match(ln.text):
+    if block.kind not in ("para", "item") or "\t" in ln.text or _starts_item(block, ln):
         return False
     last = block.lines[-1][1]
     if abs(last.size - ln.size) > 0.6 or last.bold != ln.bold or TERMINAL_RE.search(last.text):
@@ -116,7 +130,7 @@ def _blocks(pages: Sequence[Sequence[Line | Table]], pitch: float, right: float)
                         else n == 0 and _continues_on_next_page(cur, it, right)):
                 cur.lines.append((p, it))
                 continue
-            kind = "row" if "\t" in it.text else "item" if ITEM_RE.match(it.text) else "para"
+            kind = "row" if "\t" in it.text else "item" if _starts_item(cur, it) else "para"
             blocks.append(_Block(kind, [(p, it)], []))
     return blocks
 
