@@ -29,11 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pdf_maker import make_report_pdf  # noqa: E402
-
 from memqa.corpus import read_meta  # noqa: E402
 from memqa.errors import MemqaError  # noqa: E402
 from memqa.parsing import parse_report  # noqa: E402
+from pdf_maker import make_report_pdf  # noqa: E402
 
 REPORT = ROOT / "corpus" / "mem-2022-mexico.txt"
 HEADER = "Evaluation Report on Drug Policies 2022"

@@ -256,12 +256,12 @@ def encrypted_pdf(src: Path, path: Path, password: str = "secret") -> Path:
 
 def scanned_pdf(path: Path, pages: int = 3) -> Path:
     """Pages that are pictures only (no text layer), like a scan."""
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen.canvas import Canvas
-
     import io
     import struct
     import zlib
+
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
 
     def png(w: int, h: int) -> bytes:
         raw = b"".join(b"\x00" + bytes((x * 7 + y * 3) % 256 for x in range(w)) for y in range(h))

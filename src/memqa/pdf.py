@@ -66,25 +66,36 @@ def _open(data: bytes, name: str):
 
 
 def _chars(textpage) -> list[Char]:
+    """Every drawn character with its loose box (the glyph's advance) and its font's size and weight.
+
+    Font size and weight are read at the start of each word and kept for the rest of it: the calls
+    cost as much as the boxes, and a font change inside a word is rare.
+    """
     import pypdfium2.raw as r
 
     tp = textpage.raw
     n = r.FPDFText_CountChars(tp)
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    box = r.FS_RECTF()  # the loose box spans the glyph's advance, so "1" and "l" are not narrow
+    box = r.FS_RECTF()
     buf = ctypes.create_string_buffer(96)
     flags = ctypes.c_int()
+    get_unicode, get_box = r.FPDFText_GetUnicode, r.FPDFText_GetLooseCharBox
     out: list[Char] = []
+    word_start = True
+    size, bold = 0.0, False
     for i in range(n):
-        u = r.FPDFText_GetUnicode(tp, i)
-        if u in (0, 0xFFFE, 0xFFFF, 10, 13) or r.FPDFText_IsGenerated(tp, i):
+        u = get_unicode(tp, i)
+        if u in (0, 10, 13, 0xFFFE, 0xFFFF) or (u == 32 and r.FPDFText_IsGenerated(tp, i)):
+            word_start = True
             continue
-        r.FPDFText_GetLooseCharBox(tp, i, box)
-        r.FPDFText_GetCharOrigin(tp, i, ox, oy)
-        r.FPDFText_GetFontInfo(tp, i, buf, 96, flags)
-        bold = bool(BOLD_RE.search(buf.value)) or bool(flags.value & 0x40000)
+        get_box(tp, i, box)
+        if word_start or u == 32:
+            size = round(r.FPDFText_GetFontSize(tp, i), 1)
+            r.FPDFText_GetFontInfo(tp, i, buf, 96, flags)
+            bold = bool(BOLD_RE.search(buf.value)) or bool(flags.value & 0x40000)
+        word_start = u == 32
         ch = chr(u) if u < 0xD800 or u > 0xDFFF else "\ufffd"
-        out.append((ch, box.left, box.right, oy.value, r.FPDFText_GetFontSize(tp, i), bold))
+        # the loose box's bottom sits at the baseline less the font's descent: the same along a line
+        out.append((ch, box.left, box.right, box.bottom, size, bold))
     return out
 
 

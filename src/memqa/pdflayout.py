@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 # One character: (char, x0, x1, baseline, size, bold). Plain tuples keep a 40-page report fast.
-Char = tuple[str, float, float, float, float, bool]
+Char = tuple[str, float, float, float, float, bool]  # size rounded to 0.1 pt
 Rule = tuple[float, float, float, float]  # x0, y0, x1, y1 of a straight ruling line
 
 BULLETS = "•●▪◦■□➢►▶–\uf0b7\uf0a7\uf0d8\uf076\uf0fc"
@@ -77,19 +77,19 @@ def lines_of(chars: Sequence[Char], cell_gap: float = 3.0) -> list[Line]:
     out = []
     for g in groups:
         g.sort(key=lambda c: c[1])
-        size = Counter(round(c[4], 1) for c in g if not c[0].isspace()).most_common(1)
+        size = Counter(c[4] for c in g if not c[0].isspace()).most_common(1)
         if not size:
             continue
         size = size[0][0]
         parts: list[str] = []
         prev_x1 = None
-        prev_ch = ""
+        prev_ch, prev_x0 = "", 0.0
         for ch, x0, x1, _b, _s, _bold in g:
             if ch.isspace():
                 if parts and parts[-1] not in " \t":
                     parts.append(" ")
                 continue
-            if prev_x1 is not None and (ch, round(x0, 1)) == prev_ch:
+            if prev_x1 is not None and ch == prev_ch and abs(x0 - prev_x0) < 0.1:
                 continue  # the same glyph drawn twice (fake bold)
             if prev_x1 is not None:
                 gap = x0 - prev_x1
@@ -100,13 +100,13 @@ def lines_of(chars: Sequence[Char], cell_gap: float = 3.0) -> list[Line]:
                 elif gap > 0.18 * size and parts and parts[-1] not in " \t":
                     parts.append(" ")
             parts.append(ch)
-            prev_x1, prev_ch = x1, (ch, round(x0, 1))
+            prev_x1, prev_ch, prev_x0 = x1, ch, x0
         text = "".join(parts).translate(TRANSLATE).strip(" ")
         if not text.strip():
             continue
         ink = [c for c in g if not c[0].isspace()]
         bold = sum(c[5] for c in ink) * 2 > len(ink)
-        base = statistics.median(c[3] for c in ink if round(c[4], 1) == size)
+        base = statistics.median(c[3] for c in ink if c[4] == size)
         out.append(Line(text, min(c[1] for c in ink), max(c[2] for c in ink), base, size, bold))
     return out
 

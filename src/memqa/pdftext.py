@@ -14,8 +14,21 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .pdflayout import BULLET_RE, ITEM_RE, TERMINAL_RE, Line, Page, Table, furniture, item_text, join_lines, join_text, \
-    labels, page_numbers, vocabulary
+from .pdflayout import (
+    BULLET_RE,
+    ITEM_RE,
+    TERMINAL_RE,
+    Line,
+    Page,
+    Table,
+    furniture,
+    item_text,
+    join_lines,
+    join_text,
+    labels,
+    page_numbers,
+    vocabulary,
+)
 
 
 @dataclass(frozen=True)
