@@ -2,7 +2,8 @@
 
 The layout copies what CICAD's PDFs do: an unnumbered cover and title page, a running header with
 the country and the report title above a rule, centred page numbers, justified paragraphs that
-break across pages (with soft hyphens at some line ends), bulleted lists with hanging indents,
+break across pages (with soft hyphens at some line ends), footnotes (a superscript reference and
+small print at the page's foot, for a heading whose .txt ends in "27)"), bulleted lists,
 objectives that start on a new page, and ruled tables whose cells wrap and hold "X" marks.
 
 ``make_report_pdf(text, path, country=..., header=...)`` writes the PDF; the bad-input helpers
@@ -21,7 +22,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from memqa.parsing import BACK_MATTER_RE, OBJ_MARK_RE, PA_RE, PREFACE_RE, SUMMARY_OBJ_RE, SUMMARY_RE
 
@@ -54,6 +55,47 @@ STYLES = {
                                                          "leading": 11.5}),
     "mark": ParagraphStyle("mark", alignment=TA_CENTER, **{**_base, "fontSize": 9.5, "leading": 11.5}),
 }
+NOTE_MARK_RE = re.compile(r"\s(\d{1,3})\)$")  # the .txt's footnote reference: "... international control. 27)"
+FOOTNOTE = "Footnote {n} of the test report: printed in small type at the foot of the page."
+
+
+class _Note(Flowable):
+    """Zero-size marker: the page it lands on prints footnote ``n`` at its foot."""
+
+    def __init__(self, n: str, notes: list) -> None:
+        super().__init__()
+        self.n, self.notes = n, notes
+
+    def wrap(self, *_):
+        return 0, 0
+
+    def draw(self) -> None:
+        self.notes.append(self.n)
+
+
+class _Doc(SimpleDocTemplate):
+    def __init__(self, *a, notes: list, **k) -> None:
+        super().__init__(*a, **k)
+        self.notes = notes
+
+    def afterPage(self) -> None:
+        if not self.notes:
+            return
+        c = self.canv
+        c.saveState()
+        c.setLineWidth(0.4)
+        c.line(MARGIN, 2.45 * cm, MARGIN + 5 * cm, 2.45 * cm)
+        y = 2.1 * cm
+        for n in self.notes:
+            c.setFont("Helvetica", 5.5)
+            c.drawString(MARGIN, y + 3, n)
+            c.setFont("Helvetica", 8)
+            c.drawString(MARGIN + 8, y, FOOTNOTE.format(n=n))
+            y -= 10
+        c.restoreState()
+        self.notes.clear()
+
+
 SUFFIXES = ("tion", "tions", "ment", "ments", "ities", "ical", "ance", "ence")
 
 
@@ -127,7 +169,7 @@ def _cover(chunks: list[str]) -> list:
     return story
 
 
-def report_story(text: str) -> list:
+def report_story(text: str, notes: list | None = None) -> list:
     """Flowables for a report's text, from the PREFACE (or first OBJECTIVE) to the back matter."""
     lines = text.replace("\r\n", "\n").split("\n")
     start = next((i for i, x in enumerate(lines) if PREFACE_RE.match(x)), None)
@@ -191,7 +233,13 @@ def report_story(text: str) -> list:
                     story.append(Paragraph(markup(lines[i].strip(), False), STYLES["objtitle"]))
                     i += 1
         elif PA_RE.match(s):
-            story.append(Paragraph(markup(s, False), STYLES["pa"]))
+            mark = NOTE_MARK_RE.search(s)
+            if mark and notes is not None:  # a superscript reference, and the note at the page's foot
+                story.append(Paragraph(markup(s[: mark.start()], False) + f"<super>{mark.group(1)}</super>",
+                                       STYLES["pa"]))
+                story.append(_Note(mark.group(1), notes))
+            else:
+                story.append(Paragraph(markup(s, False), STYLES["pa"]))
         elif summary and SUMMARY_OBJ_RE.match(s):
             story.append(Paragraph(markup(s), STYLES["sumobj"]))
             while i < len(lines) and not lines[i].strip():
@@ -230,15 +278,16 @@ def make_report_pdf(text: str, path: Path, *, country: str, header: str, page_la
         canv.drawCentredString(WIDTH / 2, 1.4 * cm, str(doc.page - 2))
         canv.restoreState()
 
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                            bottomMargin=MARGIN, title=f"{country}: Evaluation Report", author="CICAD")
+    notes: list[str] = []
+    doc = _Doc(str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+               bottomMargin=MARGIN, title=f"{country}: Evaluation Report", author="CICAD", notes=notes)
 
     def first(canv, doc):
         if page_labels:
             canv.addPageLabel(0, "ROMAN_LOWER", 1)
             canv.addPageLabel(2, "ARABIC", 1)
 
-    doc.build(report_story(text), onFirstPage=first, onLaterPages=later)
+    doc.build(report_story(text, notes), onFirstPage=first, onLaterPages=later)
     return path
 
 

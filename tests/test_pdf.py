@@ -24,7 +24,7 @@ from memqa.errors import CorpusError, MemqaError, NotAReportError
 from memqa.parsing import parse_report
 from memqa.pdf import ExtractedPdf, extract_pdf, pages_of
 from memqa.toc import table_of_contents
-from pdf_maker import encrypted_pdf, make_report_pdf, scanned_pdf, unrelated_pdf
+from pdf_maker import FOOTNOTE, encrypted_pdf, make_report_pdf, scanned_pdf, unrelated_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "corpus" / "mem-2022-mexico.txt"
@@ -111,6 +111,14 @@ def test_words_hyphenated_at_line_ends_are_rejoined(doc):
     assert len(broken.findall(norm(doc.text))) == len(broken.findall(norm(REPORT.read_text(encoding="utf-8"))))
     assert "\xad" not in doc.text
     assert "regulations" in doc.text and "NATIONAL- AND REGIONAL-LEVEL" in doc.text
+
+
+def test_a_footnote_is_kept_whole_after_the_paragraph_it_interrupts(doc):
+    lines = doc.text.split("\n")
+    assert "27) " + FOOTNOTE.format(n=27) in lines
+    assert next(x for x in lines if x.startswith("Priority Action 3.2:")).endswith("international control. 27)")
+    # the paragraph running over the foot of that page ends first, then the note (the .txt has no note text)
+    assert "their analogues, and precursors that pose a threat\n\n27) Footnote 27" in doc.text
 
 
 def test_a_paragraph_cut_by_a_page_break_is_one_line_again(doc):

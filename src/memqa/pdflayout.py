@@ -69,7 +69,7 @@ def lines_of(chars: Sequence[Char], cell_gap: float = 3.0) -> list[Line]:
     groups: list[list[Char]] = [[order[0]]]
     ref = order[0][3]
     for c in order[1:]:
-        if ref - c[3] <= 0.45 * max(c[4], groups[-1][0][4]):
+        if ref - c[3] <= 0.6 * max(c[4], groups[-1][0][4]):  # a superscript sits up to ~half a size higher
             groups[-1].append(c)
         else:
             groups.append([c])
@@ -77,17 +77,23 @@ def lines_of(chars: Sequence[Char], cell_gap: float = 3.0) -> list[Line]:
     out = []
     for g in groups:
         g.sort(key=lambda c: c[1])
-        size = Counter(c[4] for c in g if not c[0].isspace()).most_common(1)
-        if not size:
+        ink = [c for c in g if not c[0].isspace()]
+        if not ink:
             continue
-        size = size[0][0]
+        size = Counter(c[4] for c in ink).most_common(1)[0][0]
+        base = statistics.median(c[3] for c in ink if c[4] == size)
         parts: list[str] = []
         prev_x1 = None
         prev_ch, prev_x0 = "", 0.0
-        for ch, x0, x1, _b, _s, _bold in g:
+        sup = False  # inside a superscript footnote number, written " 27)" as in the corpus .txt files
+        for ch, x0, x1, b, s, _bold in g:
+            is_sup = ch.isdigit() and (b > base + 0.25 * size or (s <= 0.8 * size and b > base + 0.15 * size))
+            if sup and not is_sup:
+                parts.append(")")
             if ch.isspace():
                 if parts and parts[-1] not in " \t":
                     parts.append(" ")
+                sup = False
                 continue
             if prev_x1 is not None and ch == prev_ch and abs(x0 - prev_x0) < 0.1:
                 continue  # the same glyph drawn twice (fake bold)
@@ -99,14 +105,17 @@ def lines_of(chars: Sequence[Char], cell_gap: float = 3.0) -> list[Line]:
                     parts.append("\t")
                 elif gap > 0.18 * size and parts and parts[-1] not in " \t":
                     parts.append(" ")
+            if is_sup and not sup and parts and parts[-1] not in " \t":
+                parts.append(" ")
+            sup = is_sup
             parts.append(ch)
             prev_x1, prev_ch, prev_x0 = x1, ch, x0
+        if sup:
+            parts.append(")")
         text = "".join(parts).translate(TRANSLATE).strip(" ")
         if not text.strip():
             continue
-        ink = [c for c in g if not c[0].isspace()]
         bold = sum(c[5] for c in ink) * 2 > len(ink)
-        base = statistics.median(c[3] for c in ink if c[4] == size)
         out.append(Line(text, min(c[1] for c in ink), max(c[2] for c in ink), base, size, bold))
     return out
 
@@ -121,7 +130,7 @@ def _merge(values: Sequence[float], tol: float = 2.0) -> list[float]:
 
 
 def grids(rules: Sequence[Rule]) -> list[tuple[list[Rule], list[Rule]]]:
-    """Ruled tables: groups of crossing horizontal and vertical rules (at least 2 of each)."""
+    """Ruled tables: groups of crossing horizontal and vertical rules making two cells at least."""
     hs = [r for r in rules if abs(r[3] - r[1]) < 1.5 and abs(r[2] - r[0]) >= 8]
     vs = [r for r in rules if abs(r[2] - r[0]) < 1.5 and abs(r[3] - r[1]) >= 6]
     hs = [(min(r[0], r[2]), (r[1] + r[3]) / 2, max(r[0], r[2]), (r[1] + r[3]) / 2) for r in hs]
@@ -143,7 +152,12 @@ def grids(rules: Sequence[Rule]) -> list[tuple[list[Rule], list[Rule]]]:
         groups.setdefault(find(i), ([], []))[0].append(h)
     for j, v in enumerate(vs):
         groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
-    return [g for g in groups.values() if len(_merge([h[1] for h in g[0]])) >= 2 and len(g[1]) >= 2]
+    out = []
+    for g in groups.values():
+        rows, cols = len(_merge([h[1] for h in g[0]])), len(_merge([v[0] for v in g[1]]))
+        if rows >= 2 and cols >= 2 and (rows >= 3 or cols >= 3):  # a lone box is a frame, not a table
+            out.append(g)
+    return out
 
 
 def table_of(chars: Sequence[Char], hs: Sequence[Rule], vs: Sequence[Rule]) -> Table:

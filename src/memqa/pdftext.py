@@ -30,6 +30,8 @@ from .pdflayout import (
     vocabulary,
 )
 
+NOTE_RE = re.compile(r"^\s*\d{1,3}\)?\s+\S")  # a footnote opens with its number: "27) The ..." or "27 The ..."
+
 
 @dataclass(frozen=True)
 class ExtractedPdf:
@@ -125,8 +127,38 @@ def _continues_on_next_page(block: _Block, ln: Line, right: float) -> bool:
     return bool(full or ln.text[:1].islower() or ln.text[:1] in "(,;")
 
 
-def _blocks(pages: Sequence[Sequence[Line | Table]], pitch: float, right: float) -> list[_Block]:
+def _body_size(pages: Sequence[Sequence[Line | Table]]) -> float:
+    sizes: Counter[float] = Counter()
+    for items in pages:
+        for it in items:
+            if isinstance(it, Line):
+                sizes[it.size] += len(it.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def split_notes(items: Sequence[Line | Table], body_size: float) -> tuple[list[Line | Table], list[Line]]:
+    """(body, footnotes) of a page: footnotes are the small-print lines closing the page, the first
+    of them opening with its number ("27) The INCB ...")."""
+    k = len(items)
+    while k > 0 and isinstance(items[k - 1], Line) and items[k - 1].size <= 0.85 * body_size:
+        k -= 1
+    while k < len(items) and not NOTE_RE.match(items[k].text):
+        k += 1
+    return list(items[:k]), list(items[k:])
+
+
+def _blocks(pages: Sequence[Sequence[Line | Table]], notes: Sequence[Sequence[Line]], pitch: float,
+            right: float) -> list[_Block]:
+    """Blocks in reading order. A page's footnotes follow the block that runs past the page's end,
+    so they never split a paragraph that continues on the next page."""
     blocks: list[_Block] = []
+    pending: list[_Block] = []
+
+    def add(block: _Block) -> None:
+        blocks.extend(pending)
+        pending.clear()
+        blocks.append(block)
+
     for p, items in enumerate(pages):
         for n, it in enumerate(items):
             cur = blocks[-1] if blocks else None
@@ -137,15 +169,20 @@ def _blocks(pages: Sequence[Sequence[Line | Table]], pitch: float, right: float)
                         rows = rows[1:]  # header row repeated on the new page
                     cur.rows += [(p, r) for r in rows]
                 else:
-                    blocks.append(_Block("table", [], [(p, r) for r in it.rows]))
+                    add(_Block("table", [], [(p, r) for r in it.rows]))
                 continue
             if cur and (_continues(cur, it, pitch) if cur.lines and cur.lines[-1][0] == p and n > 0
                         else n == 0 and _continues_on_next_page(cur, it, right)):
                 cur.lines.append((p, it))
                 continue
             kind = "row" if "\t" in it.text else "item" if _starts_item(cur, it) else "para"
-            blocks.append(_Block(kind, [(p, it)], []))
-    return blocks
+            add(_Block(kind, [(p, it)], []))
+        for ln in notes[p]:
+            if pending and not NOTE_RE.match(ln.text):
+                pending[-1].lines.append((p, ln))
+            else:
+                pending.append(_Block("para", [(p, ln)], []))
+    return blocks + pending
 
 
 def assemble(pages: Sequence[Page]) -> ExtractedPdf:
@@ -158,7 +195,10 @@ def assemble(pages: Sequence[Page]) -> ExtractedPdf:
     pos = 0
     starts: dict[int, int] = {}
     prev_kind = ""
-    for b in _blocks(kept, _pitch(kept), _right_edge(kept)):
+    size = _body_size(kept)
+    split = [split_notes(items, size) for items in kept]
+    body, notes = [b for b, _ in split], [n for _, n in split]
+    for b in _blocks(body, notes, _pitch(body), _right_edge(body)):
         sep = "" if not out else "\n" if (prev_kind, b.kind) in {("item", "item"), ("row", "row")} else "\n\n"
         if b.kind == "table":
             pieces = [(p, "\t".join(item_text(join_lines(cell, vocab)).replace("\t", " ") for cell in row))
