@@ -7,9 +7,9 @@ file and what to do: empty, not a PDF, truncated, damaged, password-protected, s
 layer), or not a MEM report, which is told from the first pages alone, so a long unrelated PDF
 is refused at once.
 
->>> doc = extract_pdf(Path("corpus/mexico-2022.pdf"))             # doctest: +SKIP
->>> doc.text[doc.page_starts[2]:][:7], doc.page_labels[2]         # doctest: +SKIP
-('PREFACE', '1')
+Example: ``doc = extract_pdf(Path("corpus/mexico-2022.pdf"))``; then
+``doc.text[doc.page_starts[2]:][:7], doc.page_labels[2]`` is ``('PREFACE', '1')`` for a report whose
+third physical page is printed "1".
 """
 from __future__ import annotations
 
