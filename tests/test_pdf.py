@@ -301,3 +301,27 @@ def test_cli_prints_one_line_and_exits_2_for_a_bad_pdf(tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "Traceback" not in r.stderr
     assert r.stderr.startswith("memqa: empty.pdf: the file is empty (0 bytes)")
+
+
+# --------------------------------------------------------------------------- end to end: pages in citations
+def test_a_pdf_report_is_indexed_and_cited_with_its_pages(pdf_dir, doc, tmp_path):
+    from memqa.assistant import Assistant
+    from memqa.build import build_index
+    from memqa.encoders import FakeEncoder
+    from memqa.render import answer_text
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(pdf_dir / "mexico-2022.pdf", corpus / "mexico-2022.pdf")
+    build_index(corpus, tmp_path / "index", [FakeEncoder()])
+    a = Assistant.load(tmp_path / "index", encoders=[FakeEncoder()], corpus_dir=corpus)
+    answer = a.ask("Which agencies are ION focal points?", k=3)
+    for hit in answer.passages:
+        c = hit.citation
+        sec = a.resolve_section(c.section_id)
+        assert c.source == "mexico-2022.pdf" and c.page_start and c.page_end
+        assert hit.text in sec.text  # offsets into the extracted text, stored in the index
+        if hit.text == sec.text:  # the whole unit: its pages are the section's pages in the PDF
+            assert (c.page_start, c.page_end) == pages_of(doc, sec.start_char, sec.end_char)
+        assert f"p. {c.page_start}" in c.cite or f"pp. {c.page_start}–{c.page_end}" in c.cite
+    assert "mexico-2022.pdf, p" in answer_text(answer)

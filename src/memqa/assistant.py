@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
-from .types import KINDS, Answer, Citation, DirectAnswer, Hit, Passage, Section, reference
+from .types import KINDS, Answer, Citation, DirectAnswer, Hit, Passage, Section
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ class Assistant:
         if corpus_dir is not None and Path(corpus_dir).is_dir():
             from .corpus import sha256_bytes
 
-            shas = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(Path(corpus_dir).glob("*.txt"))}
+            shas = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(Path(corpus_dir).iterdir())
+                    if p.suffix in (".txt", ".pdf") and p.is_file()}
             check_corpus(data.manifest, shas)
         built = {e["id"]: e for e in data.manifest["encoders"]}
         if isinstance(config, str):
@@ -196,7 +198,10 @@ class Assistant:
     def check_question(question: object) -> str:
         if not isinstance(question, str):
             raise BadQuestionError("question must be a string.")
-        q = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question).strip()
+        # Control characters and lone surrogates become spaces; any other character — including ones
+        # Unicode has not assigned yet, which the HTTP schema accepts — is kept as text.
+        q = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n" else ch
+                    for ch in question).strip()
         if not q:
             raise BadQuestionError("question is empty; type a question, e.g. 'Which agencies are ION focal points?'.")
         if len(question) > MAX_QUESTION_CHARS:
@@ -252,10 +257,9 @@ class Assistant:
         if direct is None:
             return None
         # The units' citations name the document, as the passages' do.
-        units = tuple(replace(u, citation=replace(u.citation, cite=reference(
-            u.citation.label, u.citation.start_line, u.citation.end_line,
-            self.report_meta(u.citation.report) or {"report_id": u.citation.report, "source": u.citation.source})))
-            for u in direct.units)
+        units = tuple(replace(u, citation=self.citation(self.resolve_section(u.citation.section_id),
+                                                        u.citation.start_line, u.citation.end_line))
+                      for u in direct.units)
         return replace(direct, units=units)
 
     def _hit(self, rank: int, unit: int, r: Retrieval, config: RankConfig, seg_scores: np.ndarray,

@@ -41,6 +41,16 @@ def _embed(encoder: Encoder, texts: list[str], stage: str, progress: Progress | 
     return np.concatenate(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
+def page_map(f) -> dict:
+    """For a PDF report, the page map citations need (page start offsets into the extracted text and
+    the printed labels) and the extractor version that produced the offsets; nothing for a text report."""
+    if getattr(f, "pdf", None) is None:
+        return {}
+    from .pdf import EXTRACTOR
+
+    return {"pages": {"starts": list(f.pdf.page_starts), "labels": list(f.pdf.page_labels)}, "extractor": EXTRACTOR}
+
+
 def build_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -84,8 +94,8 @@ def build_index(
             {"report_id": r.meta.report_id, "source": r.meta.source, "country": r.meta.country, "year": r.meta.year,
              "round": r.meta.round, "thematic_area": r.meta.thematic_area,
              "document_code": r.meta.document_code, "title": r.meta.title,
-             "language": r.meta.language}
-            for r in reports
+             "language": r.meta.language, **page_map(f)}
+            for r, f in zip(reports, files)
         ],
         "chunking": {**eff.as_dict(), "requested_max_tokens": settings.max_tokens},
         "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "tokenizer": "fold+snowball-english"},

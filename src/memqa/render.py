@@ -10,7 +10,7 @@ import re
 import textwrap
 from typing import Any
 
-from .types import Answer, Citation
+from .types import Answer, Citation, where
 
 
 def to_json(value: Any) -> Any:
@@ -38,7 +38,9 @@ def answer_json(a: Answer) -> dict:
 
 
 def heading(c: Citation) -> str:
-    """'Priority Action 2.4 — title  (mem-2022-mexico.txt, lines a–b)'."""
+    """'Priority Action 2.4 — title  (mem-2022-mexico.txt, lines a–b)'; pages for a PDF report."""
+    if c.page_start:
+        return f"{c.label} — {c.title}  ({c.source}, {where(c.start_line, c.end_line, (c.page_start, c.page_end))})"
     return f"{c.label} — {c.title}  ({c.source}, lines {c.start_line}–{c.end_line})"
 
 
@@ -106,8 +108,8 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     def cited(c: Citation, head: str, with_title: bool = True) -> None:
         title = f" — {c.title}" if with_title and c.title and c.title != c.label else ""
         lines.extend(textwrap.wrap(f"{head}{c.label}{title}", width=width, subsequent_indent="    "))
-        one = c.start_line == c.end_line
-        lines.append(f"    {c.source}, {'line' if one else 'lines'} {c.start_line}{'' if one else f'–{c.end_line}'}")
+        pages = (c.page_start, c.page_end) if c.page_start else None
+        lines.append(f"    {c.source}, {where(c.start_line, c.end_line, pages)}")
         if c.cite:
             lines.append("    " + re.sub(r"\*([^*]+)\*", lambda m: italic[0] + m.group(1) + italic[1], c.cite))
         lines.append("")
@@ -120,9 +122,10 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
         c0 = d.units[0].citation
         same = [u.citation for u in d.units if u.citation.section_id == c0.section_id]
         a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
-        span = f"line {a_line}" if a_line == b_line else f"lines {a_line}–{b_line}"
-        c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line,
-                                 cite=re.sub(r"lines? \d+(–\d+)?$", span, c0.cite))
+        pages = (same[0].page_start, same[-1].page_end) if c0.page_start else None
+        span = where(a_line, b_line, pages)
+        c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line, page_end=same[-1].page_end,
+                                 cite=re.sub(r"(lines? \d+(–\d+)?|pp?\. \S+)$", span, c0.cite))
         cited(c0, f"Answer ({a.confidence} confidence): {verdict}", with_title=False)
         for ln in d.text.splitlines():
             if ln.strip():

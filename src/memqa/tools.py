@@ -23,7 +23,7 @@ from .render import heading, to_json
 from .render import heading_end as render_heading_end
 from .segments import segment
 from .tokens import ENCODING, count_tokens
-from .types import Citation, Section
+from .types import Citation, Section, where
 
 NOT_ANSWERED = "The report does not seem to answer this question."
 TRIM_MARK = " […]"
@@ -83,9 +83,10 @@ def search_text(fitted: dict) -> str:
     direct = fitted.get("answer")
     if direct:
         first = direct["units"][0]["citation"]
+        pages = (first["page_start"], first["page_end"]) if first.get("page_start") else None
         verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
         lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{first['label']} ({first['source']}, "
-                  f"lines {first['start_line']}–{first['end_line']})",
+                  f"{where(first['start_line'], first['end_line'], pages)})",
                   direct["text"].strip(), ""]
     if not fitted["passages"]:
         lines += ["No passages matched." if not fitted.get("total_passages") else
