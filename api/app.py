@@ -33,7 +33,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Request, Response
 from fastapi import Path as PathParam
@@ -47,7 +47,7 @@ import memqa
 from memqa.contract import ION_QUESTION, error_details, summary
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
 from memqa.tokens import count_tokens
-from memqa.types import Answer, ReportMeta, SectionFull, TocEntry
+from memqa.types import Answer, ReportMeta, ScorecardRow, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
 from .docs import install_docs
@@ -148,7 +148,8 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     AskModel = ask_request_model(list(assistant.objectives), list(assistant.reports))
     counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
     toc = [TocEntry.of(s, *counts[s.id]) for s in assistant.sections]
-    full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None) for s in assistant.sections}
+    full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None,
+                                 assistant.assessments_of(s)) for s in assistant.sections}
     reports = [ReportMeta(**{f: m[f] for f in ReportMeta.__dataclass_fields__ if f in m})
                for m in assistant.report_metas.values()]
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
@@ -223,6 +224,16 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         """Each report's metadata (``corpus/<file>.json``): id, source file, country, year, MEM round,
         thematic area, CICAD document code and title — what a citation names."""
         return reports
+
+    ReportId = Literal.__getitem__(tuple(assistant.reports)) if assistant.reports else str  # noqa: N806
+
+    @app.get("/scorecard", response_model=list[ScorecardRow], responses=_err(422), tags=["sections"],
+             summary="CICAD's verdict on every priority action")
+    async def scorecard(report: ReportId | None = None) -> list[ScorecardRow]:
+        """Every priority-action heading (of one report, or of the library) with CICAD's assessment:
+        status (positive, gap, partial, not_applicable, none), the evaluative-summary clause(s) verbatim
+        and their citation."""
+        return list(assistant.scorecard(report))
 
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
     async def health() -> JSONOut:

@@ -23,6 +23,7 @@ OPERATIONS = [
     ("GET", "/sections"),
     ("GET", "/sections/{section_id}"),
     ("GET", "/reports"),
+    ("GET", "/scorecard"),
     ("GET", "/health"),
     ("GET", "/tools/openai.json"),
 ]

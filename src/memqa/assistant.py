@@ -32,7 +32,7 @@ from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
-from .types import KINDS, Answer, Citation, DirectAnswer, Hit, Passage, Section
+from .types import KINDS, Answer, CicadAssessment, Citation, DirectAnswer, Hit, Passage, ScorecardRow, Section
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,44 @@ class Assistant:
         return Hit(rank=rank, score=round(float(r.fused[unit]), 6), text=shown.text,
                    highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms),
                    citation=self.citation(sec, shown.start_line, shown.end_line),
-                   continues_above=a > 0, continues_below=bool(sec.text[b:].strip()))
+                   continues_above=a > 0, continues_below=bool(sec.text[b:].strip()),
+                   assessment=next(iter(self.assessments_of(sec)), None))
+
+    # ------------------------------------------------------------------ CICAD's verdicts
+    def assessments_of(self, section: Section) -> tuple[CicadAssessment, ...]:
+        """CICAD's verdict on each heading of a priority-action unit (empty for other units)."""
+        if section.kind != "priority_action":
+            return ()
+        return tuple(self._verdict(f"{section.report}/pa-{h.number}", h.number) for h in section.headings)
+
+    def _verdict(self, heading_id: str, number: str) -> CicadAssessment:
+        d = self.data.assessments.get(heading_id)
+        if not d or not d.get("links"):
+            return CicadAssessment(number, (d or {}).get("status", "none"), "", None)
+        report = heading_id.split("/", 1)[0]
+        objective = d["links"][0]["clause"]["objective"]
+        summary = next((s for s in self.sections if s.report == report and s.kind == "evaluative_summary"
+                        and s.objective == objective), None)
+        if summary is None:
+            return CicadAssessment(number, d["status"], "", None)
+        a = min(x["clause"]["start"] for x in d["links"])
+        b = max(x["clause"]["end"] for x in d["links"])
+        first = summary.start_line + summary.text.count("\n", 0, a)
+        last = first + summary.text.count("\n", a, b)
+        text = " ".join(x["clause"]["text"].strip() for x in d["links"])
+        return CicadAssessment(number, d["status"], text, self.citation(summary, first, last))
+
+    def scorecard(self, report: str | None = None) -> tuple[ScorecardRow, ...]:
+        """Every priority-action heading of a report (or of the library) with CICAD's verdict."""
+        if report is not None and report not in self.reports:
+            raise BadQuestionError(f"report {report!r} is not in the index; use one of {', '.join(self.reports)}.")
+        rows = []
+        for s in self.sections:
+            if s.kind != "priority_action" or (report is not None and s.report != report):
+                continue
+            for h, v in zip(s.headings, self.assessments_of(s)):
+                rows.append(ScorecardRow(s.report, s.objective, h.number, h.title, s.id, v))
+        return tuple(rows)
 
     def ask(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,
             report: str | None = None, config: RankConfig | str | None = None) -> Answer:

@@ -51,6 +51,20 @@ def page_map(f) -> dict:
     return {"pages": {"starts": list(f.pdf.page_starts), "labels": list(f.pdf.page_labels)}, "extractor": EXTRACTOR}
 
 
+def cicad_assessments(sections: Sequence[Section], encoders: Sequence[Encoder], seg_texts: list[str],
+                      s_vecs: dict, progress: Progress | None = None) -> dict:
+    """CICAD's verdict per priority-action heading: each evaluative-summary clause aligned to the
+    action(s) it judges (``memqa.assessment``; e5 when built, the sentence vectors reused)."""
+    from .assessment import KnownPassages, assessments, assessments_to_json
+
+    enc = next((e for e in encoders if e.id == "e5"), encoders[0])
+    known = KnownPassages(enc, dict(zip(seg_texts, s_vecs[enc.id])))
+    out = assessments_to_json(assessments(list(sections), known))
+    if progress:
+        progress("align CICAD's assessments", 1, 1)
+    return out
+
+
 def build_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -102,7 +116,9 @@ def build_index(
         "counts": {"reports": len(reports), "sections": len(sections), "passages": len(passages),
                    "segments": len(segments), "headings": sum(len(r.headings) for r in reports)},
     }
-    save_index(index_dir, manifest, tuple(sections), tuple(passages), segments, p_vecs, s_vecs, lexical)
+    verdicts = cicad_assessments(sections, encoders, seg_texts, s_vecs, progress)
+    manifest["counts"]["assessed_headings"] = sum(1 for v in verdicts.values() if v["status"] != "none")
+    save_index(index_dir, manifest, tuple(sections), tuple(passages), segments, p_vecs, s_vecs, lexical, verdicts)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     log.info("built %s in %.1fs", index_dir, manifest["build_seconds"])
     return manifest

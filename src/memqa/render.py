@@ -148,6 +148,38 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
                 lines.append("")  # one blank line between paragraphs
         if h.continues_below:
             lines.append(f"    […] (continues below: memqa section {c.section_id})")
+        v = h.assessment
+        if v is not None and v.status != "none":
+            where_ = f" ({v.citation.label}, {v.citation.source}, lines {v.citation.start_line}–{v.citation.end_line})" \
+                if v.citation else ""
+            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}{where_}", width, "    ")
         lines.append("")
     text = "\n".join(lines).rstrip() + "\n"
     return text.replace(_ON, left).replace(_OFF, right)
+
+
+STATUS_WORDS = {"positive": "meets", "gap": "gap", "partial": "partial", "not_applicable": "not applicable",
+                "none": "no verdict"}
+
+
+def scorecard_text(rows, width: int = 100) -> str:
+    """The scorecard as text: objective by objective, one line per priority action with its status
+    word (never colour alone) and the start of CICAD's clause."""
+    lines: list[str] = []
+    report = objective = None
+    for r in rows:
+        if r.report != report:
+            report, objective = r.report, None
+            lines += ([""] if lines else []) + [f"Report {r.report}"]
+        if r.objective != objective:
+            objective = r.objective
+            lines.append(f"  Objective {r.objective}")
+        head = f"    {r.priority_action:<6} {STATUS_WORDS.get(r.assessment.status, r.assessment.status):<15} "
+        clause = r.assessment.text or r.title
+        room = max(20, width - len(head))
+        lines.append(head + (clause if len(clause) <= room else clause[: room - 1] + "…"))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.assessment.status] = counts.get(r.assessment.status, 0) + 1
+    lines += ["", "  " + ", ".join(f"{STATUS_WORDS.get(k, k)}: {v}" for k, v in sorted(counts.items()))]
+    return "\n".join(lines) + "\n"

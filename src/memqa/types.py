@@ -189,6 +189,29 @@ class Highlight:
 
 
 @dataclass(frozen=True)
+class CicadAssessment:
+    """CICAD's verdict on one priority action: the evaluative-summary clause(s) that judge it, verbatim,
+    and a status derived from their wording (never from the action's number)."""
+
+    priority_action: str  # the heading judged, "10.6"
+    status: str  # positive | gap | partial | not_applicable | none (no clause judges it)
+    text: str  # the clause(s), verbatim from the evaluative summary ("" when status is "none")
+    citation: Citation | None  # the summary lines holding them
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    """One priority-action heading of a report with CICAD's verdict (``memqa scorecard``)."""
+
+    report: str
+    objective: int | None
+    priority_action: str
+    title: str
+    section_id: str
+    assessment: CicadAssessment
+
+
+@dataclass(frozen=True)
 class Hit:
     """One cited unit: the whole unit when it fits ``UNIT_SHOW_TOKENS``, else its best window widened
     to take in the list or table it introduces; ``continues_above``/``continues_below`` say when the
@@ -201,6 +224,7 @@ class Hit:
     citation: Citation
     continues_above: bool = False
     continues_below: bool = False
+    assessment: CicadAssessment | None = None  # CICAD's verdict, for a priority action (first heading)
 
 
 @dataclass(frozen=True)
@@ -280,8 +304,11 @@ class SectionFull:
     text: str
     citation: Citation
 
+    assessments: tuple[CicadAssessment, ...] = ()  # CICAD's verdict per heading (priority actions)
+
     @classmethod
-    def of(cls, s: Section, passages: int, tokens: int, meta: Mapping | None = None) -> SectionFull:
+    def of(cls, s: Section, passages: int, tokens: int, meta: Mapping | None = None,
+           assessments: tuple[CicadAssessment, ...] = ()) -> SectionFull:
         e = TocEntry.of(s, passages, tokens)
         return cls(**{f.name: getattr(e, f.name) for f in fields(e)}, text=s.text,
-                   citation=Citation.of(s, meta=meta))
+                   citation=Citation.of(s, meta=meta), assessments=assessments)
