@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-index/manifest.json: $(wildcard corpus/*.txt corpus/*.json) | $(VENV)/.installed
+index/manifest.json: $(wildcard corpus/*.txt corpus/*.pdf corpus/*.json) | $(VENV)/.installed
 	$(MEMQA) build
 
 index: index/manifest.json

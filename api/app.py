@@ -34,7 +34,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
@@ -57,7 +57,7 @@ from memqa.contract import (
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
 from memqa.limits import MAX_QUESTION_CHARS
 from memqa.tokens import count_tokens
-from memqa.types import Answer, Comparison, ReportEntry, SectionFull, TocEntry
+from memqa.types import Answer, Comparison, ReportEntry, ScorecardRow, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
 from .docs import install_docs
@@ -161,7 +161,8 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     library = list(assistant.library.entries)
     counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
     toc = [TocEntry.of(s, *counts[s.id]) for s in assistant.sections]
-    full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None) for s in assistant.sections}
+    full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None,
+                                 assistant.assessments_of(s)) for s in assistant.sections}
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
     model = ModelThread(model_threads)
@@ -263,6 +264,16 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         if a.question is None:
             return assistant.compare(a.priority_action, reports=a.reports)
         return await model.arun(assistant.compare, a.priority_action, reports=a.reports, question=a.question)
+
+    ReportId = Literal.__getitem__(tuple(assistant.reports)) if assistant.reports else str  # noqa: N806
+
+    @app.get("/scorecard", response_model=list[ScorecardRow], responses=_err(422), tags=["sections"],
+             summary="CICAD's verdict on every priority action")
+    async def scorecard(report: ReportId | None = None) -> list[ScorecardRow]:
+        """Every priority-action heading (of one report, or of the library) with CICAD's assessment:
+        status (positive, gap, partial, not_applicable, none), the evaluative-summary clause(s) verbatim
+        and their citation."""
+        return list(assistant.scorecard(report))
 
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
     async def health() -> JSONOut:

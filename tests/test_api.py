@@ -341,7 +341,8 @@ def test_health_reports_encoders_index_and_uptime(client, fake_assistant):
 
 def test_openapi_documents_the_api_with_examples(client, fake_assistant):
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/compare", "/health",
+    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/compare", "/scorecard",
+                                  "/health",
                                   "/tools/openai.json"}
     ask = spec["components"]["schemas"]["SearchArgs"]
     assert ask["additionalProperties"] is False

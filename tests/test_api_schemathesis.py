@@ -24,6 +24,7 @@ OPERATIONS = [
     ("GET", "/sections/{section_id}"),
     ("GET", "/reports"),
     ("GET", "/compare"),
+    ("GET", "/scorecard"),
     ("GET", "/health"),
     ("GET", "/tools/openai.json"),
 ]

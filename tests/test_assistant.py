@@ -193,3 +193,8 @@ def test_ask_from_several_threads_gives_the_serial_answers(fake_assistant):
 def test_real_models_find_the_right_priority_action(real_assistant, question, unit, within):
     top = [h.citation.section_id for h in real_assistant.ask(question, k=5).passages]
     assert unit in top[:within], top
+
+
+def test_a_question_of_characters_unicode_has_not_assigned_is_still_a_question(fake_assistant):
+    # The HTTP schema accepts any visible character; the library must not call such a question empty.
+    assert fake_assistant.ask("\U000395e2", k=1).question == "\U000395e2"

@@ -65,7 +65,7 @@ def _check_search(result, budget: int | None = None) -> str:
 def test_lists_four_documented_tools(fake_assistant):
     async def body(client):
         tools = {t.name: t for t in (await client.list_tools()).tools}
-        assert set(tools) == {"search_report", "get_section", "list_sections", "compare"}
+        assert set(tools) == {"search_report", "get_section", "list_sections", "compare", "scorecard"}
         for t in tools.values():
             assert t.annotations.read_only_hint is True
             assert "CICAD MEM" in t.description

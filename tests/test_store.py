@@ -53,7 +53,9 @@ def test_manifest_records_how_the_index_was_built(tiny_index, tiny_corpus):
                             "sha256": hashlib.sha256((tiny_corpus / TXT).read_bytes()).hexdigest()}]
     assert (m["chunking"]["max_tokens"], m["chunking"]["overlap"]) == (256, 1)
     # 10 segments: 2 preface sentences, 1 + 3 in 1.1 and 1.2, 1 each in 2.1, 2.3 and the two summaries.
-    assert m["counts"] == {"reports": 1, "sections": 7, "passages": 7, "segments": 10, "headings": 5}
+    # 3 headings judged: 1.1, and 2.1 + 2.2 (one body, judged by "uses PEN Online"); 1.2 and 2.3 by nothing.
+    assert m["counts"] == {"reports": 1, "sections": 7, "passages": 7, "segments": 10, "headings": 5,
+                           "assessed_headings": 3}
     assert datetime.fromisoformat(m["created_at"]).tzinfo is not None
 
 

@@ -88,6 +88,10 @@
   }
 
   function lines(c) {
+    // A report ingested from PDF is cited by its printed pages; a text report by its lines.
+    if (c.page_start) {
+      return c.page_start === c.page_end ? `p. ${c.page_start}` : `pp. ${c.page_start}–${c.page_end}`;
+    }
     return c.start_line === c.end_line ? `line ${c.start_line}` : `lines ${c.start_line}–${c.end_line}`;
   }
 

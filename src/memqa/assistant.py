@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,7 +34,19 @@ from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
-from .types import Answer, Citation, Comparison, ComparisonEntry, DirectAnswer, Hit, Passage, Section, reference
+from .types import (
+    Answer,
+    CicadAssessment,
+    Citation,
+    Comparison,
+    ComparisonEntry,
+    DirectAnswer,
+    Hit,
+    Passage,
+    ScorecardRow,
+    Section,
+    reference,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +91,9 @@ class Assistant:
         self.objectives = self.library.objectives
         self.report_metas = MappingProxyType(self.library.metas)
         self._unit_tokens = tuple(count_tokens(s.text) for s in self.sections)
+        # (report, objective) -> its evaluative summary: a verdict's lookup, not a scan of the library
+        self._summaries: Mapping[tuple[str, int | None], Section] = MappingProxyType(
+            {(s.report, s.objective): s for s in reversed(self.sections) if s.kind == "evaluative_summary"})
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -102,7 +118,8 @@ class Assistant:
         if corpus_dir is not None and Path(corpus_dir).is_dir():
             from .corpus import sha256_bytes
 
-            shas = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(Path(corpus_dir).glob("*.txt"))}
+            shas = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(Path(corpus_dir).iterdir())
+                    if p.suffix in (".txt", ".pdf") and p.is_file()}
             check_corpus(data.manifest, shas)
         built = {e["id"]: e for e in data.manifest["encoders"]}
         if isinstance(config, str):
@@ -190,7 +207,10 @@ class Assistant:
     def check_question(question: object) -> str:
         if not isinstance(question, str):
             raise BadQuestionError("question must be a string.")
-        q = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question).strip()
+        # Control characters and lone surrogates become spaces; any other character — including ones
+        # Unicode has not assigned yet, which the HTTP schema accepts — is kept as text.
+        q = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n" else ch
+                    for ch in question).strip()
         if not q:
             raise BadQuestionError("question is empty; type a question, e.g. 'Which agencies are ION focal points?'.")
         if len(question) > MAX_QUESTION_CHARS:
@@ -251,10 +271,9 @@ class Assistant:
         if direct is None:
             return None
         # The units' citations name the document, as the passages' do.
-        units = tuple(replace(u, citation=replace(u.citation, cite=reference(
-            u.citation.label, u.citation.start_line, u.citation.end_line,
-            self.report_meta(u.citation.report) or {"report_id": u.citation.report, "source": u.citation.source})))
-            for u in direct.units)
+        units = tuple(replace(u, citation=self.citation(self.resolve_section(u.citation.section_id),
+                                                        u.citation.start_line, u.citation.end_line))
+                      for u in direct.units)
         return replace(direct, units=units)
 
     def _shown(self, unit: int, r: Retrieval | None, config: RankConfig) -> Passage:
@@ -280,7 +299,43 @@ class Assistant:
                    highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms),
                    citation=self.citation(sec, shown.start_line, shown.end_line),
                    continues_above=shown.start_char > sec.start_char,
-                   continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()))
+                   continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()),
+                   assessment=next(iter(self.assessments_of(sec)), None))
+
+    # ------------------------------------------------------------------ CICAD's verdicts
+    def assessments_of(self, section: Section) -> tuple[CicadAssessment, ...]:
+        """CICAD's verdict on each heading of a priority-action unit (empty for other units)."""
+        if section.kind != "priority_action":
+            return ()
+        return tuple(self._verdict(f"{section.report}/pa-{h.number}", h.number) for h in section.headings)
+
+    def _verdict(self, heading_id: str, number: str) -> CicadAssessment:
+        d = self.data.assessments.get(heading_id)
+        if not d or not d.get("links"):
+            return CicadAssessment(number, (d or {}).get("status", "none"), "", None)
+        report = heading_id.split("/", 1)[0]
+        objective = d["links"][0]["clause"]["objective"]
+        summary = self._summaries.get((report, objective))
+        if summary is None:
+            return CicadAssessment(number, d["status"], "", None)
+        a = min(x["clause"]["start"] for x in d["links"])
+        b = max(x["clause"]["end"] for x in d["links"])
+        first = summary.start_line + summary.text.count("\n", 0, a)
+        last = first + summary.text.count("\n", a, b)
+        text = " ".join(x["clause"]["text"].strip() for x in d["links"])
+        return CicadAssessment(number, d["status"], text, self.citation(summary, first, last))
+
+    def scorecard(self, report: str | None = None) -> tuple[ScorecardRow, ...]:
+        """Every priority-action heading of a report (or of the library) with CICAD's verdict."""
+        if report is not None and report not in self.reports:
+            raise BadQuestionError(f"report {report!r} is not in the index; use one of {', '.join(self.reports)}.")
+        rows = []
+        for s in self.sections:
+            if s.kind != "priority_action" or (report is not None and s.report != report):
+                continue
+            for h, v in zip(s.headings, self.assessments_of(s)):
+                rows.append(ScorecardRow(s.report, s.objective, h.number, h.title, s.id, v))
+        return tuple(rows)
 
     def ask(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,
             report: str | None = None, config: RankConfig | str | None = None, **library: Any) -> Answer:
@@ -329,6 +384,7 @@ class Assistant:
                 score=None if r is None else round(float(r.fused[unit]), 6),
                 continues_above=shown.start_char > sec.start_char,
                 continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()),
+                assessment=next(iter(self.assessments_of(sec)), None),
             ))
         return Comparison(number, q, tuple(found), tuple(rid for rid in scope if rid not in units),
                           comparison_notice(found))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import BuildCache, ReportParts, report_key
+from .cache import BuildCache, ReportParts, assessment_key, report_key
 from .chunking import ChunkSettings, chunk_sections
 from .corpus import CorpusFile, load_corpus
 from .encoders import Encoder
@@ -71,6 +71,33 @@ def _previous_reports(index_dir: Path) -> list[str]:
         return []
 
 
+def page_map(f) -> dict:
+    """For a PDF report, the page map citations need (page start offsets into the extracted text and
+    the printed labels) and the extractor version that produced the offsets; nothing for a text report."""
+    if getattr(f, "pdf", None) is None:
+        return {}
+    from .pdf import EXTRACTOR
+
+    return {"pages": {"starts": list(f.pdf.page_starts), "labels": list(f.pdf.page_labels)}, "extractor": EXTRACTOR}
+
+
+def assessment_encoder(encoders: Sequence[Encoder]) -> Encoder:
+    """The encoder CICAD's assessments are aligned with: e5 when built."""
+    return next((e for e in encoders if e.id == "e5"), encoders[0])
+
+
+def cicad_assessments(sections: Sequence[Section], encoders: Sequence[Encoder], seg_texts: list[str],
+                      s_vecs: dict) -> dict:
+    """CICAD's verdict per priority-action heading: each evaluative-summary clause aligned to the
+    action(s) it judges (``memqa.assessment``; e5 when built, the sentence vectors reused). Per report:
+    an objective's summary only judges its own report's actions."""
+    from .assessment import KnownPassages, assessments, assessments_to_json
+
+    enc = assessment_encoder(encoders)
+    known = KnownPassages(enc, dict(zip(seg_texts, s_vecs[enc.id])))
+    return assessments_to_json(assessments(list(sections), known))
+
+
 def build_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -105,6 +132,7 @@ def build_index(
             if progress:
                 progress("parse", i + 1, len(files))
         p_vecs, s_vecs, enc_info = {}, {}, []
+        found_s: dict[str, dict[str, np.ndarray]] = {}  # encoder -> report -> sentence vectors
         embedded: dict[str, list[str]] = {}
         reused: dict[str, list[str]] = {}
         for e in encoders:
@@ -135,10 +163,23 @@ def build_index(
             embedded[e.id] = [r.report_id for _, r in distinct]
             reused[e.id] = [r.report_id for r in reports if r.report_id not in embedded[e.id]]
             dim = e.dim
+            found_s[e.id] = {rid: v[1][1] for rid, v in found.items()}
             p_vecs[e.id] = np.concatenate([found[r.report_id][1][0] for r in reports] or [np.zeros((0, dim))])
             s_vecs[e.id] = np.concatenate([found[r.report_id][1][1] for r in reports] or [np.zeros((0, dim))])
             enc_info.append({"id": e.id, "name": e.name, "dim": e.dim, "max_tokens": e.max_tokens,
                              "embed_seconds": round(time.perf_counter() - te, 2)})
+        # CICAD's verdicts, per report: aligned once, then cached with the report's parse and vectors.
+        enc = assessment_encoder(encoders)
+        verdicts: dict = {}
+        for i, r in enumerate(reports):
+            key = assessment_key(r, enc)
+            got = cache.get_json("assessments", key)
+            if got is None:
+                got = cicad_assessments(r.sections, [enc], r.segment_texts(), {enc.id: found_s[enc.id][r.report_id]})
+                cache.put_json("assessments", key, got)
+            verdicts.update(got)
+            if progress:
+                progress("align CICAD's assessments", i + 1, len(reports))
         sections = tuple(s for r in reports for s in r.sections)
         passages = tuple(p for r in reports for p in r.passages)
         segments = tuple(g for r in reports for g in r.segments)
@@ -151,17 +192,19 @@ def build_index(
             "reports": [
                 {"report_id": m.report_id, "source": m.source, "country": m.country, "year": m.year,
                  "round": m.round, "thematic_area": m.thematic_area, "document_code": m.document_code,
-                 "title": m.title, "language": m.language}
-                for m in (f.meta for f in files)
+                 "title": m.title, "language": m.language, **page_map(f)}
+                for m, f in ((f.meta, f) for f in files)
             ],
             "chunking": {**eff.as_dict(), "requested_max_tokens": settings.max_tokens},
             "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "tokenizer": "fold+snowball-english"},
             "counts": {"reports": len(reports), "sections": len(sections), "passages": len(passages),
-                       "segments": len(segments), "headings": sum(r.headings for r in reports)},
+                       "segments": len(segments), "headings": sum(r.headings for r in reports),
+                       "assessed_headings": sum(1 for v in verdicts.values() if v["status"] != "none")},
             "build": {"parsed": parsed, "embedded": embedded, "reused": reused,
                       "removed": [r for r in before if r not in ids]},
         }
-        save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, carry=cache.used)
+        save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, verdicts,
+                   carry=cache.used)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     log.info("built %s in %.1fs", index_dir, manifest["build_seconds"])
     return manifest

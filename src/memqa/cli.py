@@ -208,6 +208,17 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_scorecard(args) -> int:
+    from .render import scorecard_text, to_json
+
+    rows = load_assistant(args).scorecard(args.report)
+    if args.json:
+        print(json.dumps(to_json(rows), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(scorecard_text(rows, width=terminal_width()))
+    return 0
+
+
 def cmd_serve(args) -> int:
     check_port(args.host, args.port)  # before loading the models: a busy port is a one-line error
     from .api.app import serve
@@ -291,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--question", nargs="+", help="show each report's window that best matches this question")
     c.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
     c.set_defaults(func=cmd_compare)
+
+    sc = sub.add_parser("scorecard", help="CICAD's verdict on every priority action of a report")
+    common(sc)
+    sc.add_argument("--report", help="only this report id, e.g. mexico-2022")
+    sc.add_argument("--json", action="store_true", help="print a JSON list")
+    sc.set_defaults(func=cmd_scorecard)
 
     v = sub.add_parser("serve", help="run the HTTP service (FastAPI + web page)")
     common(v)

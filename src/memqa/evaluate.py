@@ -135,6 +135,24 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
     return result
 
 
+ASSESSMENT_GOLD = Path("eval/assessment_gold.jsonl")
+
+
+def assessment_scores(assistant, gold_path: Path) -> dict | None:
+    """Alignment and status accuracy of the index's stored assessments against a gold clause file
+    (every summary clause -> priority action(s) and status); None when the file is absent."""
+    from .assessment import assessments_from_json, score_alignment
+
+    if not Path(gold_path).exists():
+        return None
+    rows = [json.loads(x) for x in Path(gold_path).read_text(encoding="utf-8").splitlines() if x.strip()]
+    links = {}
+    for a in assessments_from_json(assistant.data.assessments).values():
+        for link in a.links:
+            links[(link.clause.objective, link.clause.start)] = link
+    return score_alignment(links.values(), rows)
+
+
 def _num(x: float | None) -> str:
     return "–" if x is None or x != x else f"{x:.2f}"
 
@@ -256,6 +274,12 @@ def main(args) -> int:
     result["gold_file"] = str(args.gold)
     result["manifest"] = {k: v for k, v in assistant.data.manifest.items() if k != "files"}
     table = markdown_table(result)
+    alignment = assessment_scores(assistant, ASSESSMENT_GOLD)
+    if alignment is not None:
+        result["assessment"] = alignment
+        table += ("\n\nCICAD's assessments vs " + str(ASSESSMENT_GOLD) + f": alignment accuracy "
+                  f"{alignment['alignment_accuracy']:.3f}, status accuracy {alignment['status_accuracy']:.3f} "
+                  f"({alignment['clauses']} summary clauses)")
     print(table)
     if not args.no_save:
         out = Path(args.out)

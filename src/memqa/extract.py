@@ -55,10 +55,17 @@ PLACE_RE = re.compile(r"\b(state|states|city|port|airport|border|region|municipa
 
 MAX_UNITS = 3  # unit search: segments of the top units
 MAX_LIST_ITEMS = 12  # a lead-in brings at most this many items/rows
-LEXICAL_WEIGHT = 0.3
-RANK_PRIOR = (0.06, 0.02, 0.0)  # bonus by the rank of the segment's unit
+LEXICAL_WEIGHT = 0.2
+RANK_PRIOR = (0.1, 0.04, 0.0)  # bonus by the rank of the segment's unit
 TYPE_BONUS = 0.08  # the segment has what the question type asks for
 TYPE_PENALTY = 0.06  # it has not (count without a number, date without a date, ...)
+# Facts are stated in the priority action; CICAD's judgement in the evaluative summary.
+KIND_PRIOR = {"judgement": {"evaluative_summary": 0.05}, "other": {"evaluative_summary": -0.03}}
+GAP_RE = re.compile(r"\b(gaps?|shortcomings?|weakness\w*|deficien\w*|lack\w*|fail\w*|not (meet|met|do|done|use)|"
+                    r"carencias?|deficiencias?|brechas?|debilidades|falencias?|lacunes?|faiblesses?|defici[eê]ncias?)\b",
+                    re.I)
+GAP_BONUS = 0.08  # a question about gaps: the negated findings answer it
+LIST_TYPES = frozenset({"list", "law", "organisation", "description"})
 
 
 def question_type(question: str) -> str:
@@ -104,12 +111,14 @@ def _unit_segments(retriever, unit: int) -> list[_Seg]:
     return [_Seg(unit, gi, segs[gi].start, segs[gi].end, segs[gi].kind) for gi in retriever.segments_of(unit)]
 
 
-def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg]) -> list[_Seg]:
-    """A lead-in ending in ':' (or a table header row) brings the items or rows that follow it."""
+def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "description") -> list[_Seg]:
+    """A lead-in ending in ':' (or a table header row) brings the items or rows that follow it; so does
+    any sentence directly followed by a list when the question asks for a list of things."""
     text = retriever.sections[seg.unit].text
     segs = _unit_segments(retriever, seg.unit)
     pos = next(i for i, s in enumerate(segs) if s.index == seg.index)
-    is_lead = text[seg.start : seg.end].rstrip().endswith(":")
+    followed = pos + 1 < len(segs) and segs[pos + 1].kind in ("item", "row") and seg.kind == "sentence"
+    is_lead = text[seg.start : seg.end].rstrip().endswith(":") or (followed and qtype in LIST_TYPES)
     is_header = seg.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row")
     if not (is_lead or is_header):
         return chosen
@@ -128,12 +137,17 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
     if not cands:
         return None
     prior = {unit: RANK_PRIOR[min(r, len(RANK_PRIOR) - 1)] for r, unit in enumerate(order[:MAX_UNITS])}
+    kind_prior = KIND_PRIOR["judgement" if qtype == "judgement" else "other"]
+    asks_gap = bool(GAP_RE.search(question))
     best, best_score = None, -np.inf
     for s in cands:
         text = retriever.sections[s.unit].text[s.start : s.end]
         if s.start < retriever.sections[s.unit].body_start:
             continue  # the heading restates the title; it is not evidence
         score = float(segment_scores[s.index]) + prior[s.unit]
+        score += kind_prior.get(retriever.sections[s.unit].kind, 0.0)
+        if asks_gap and NEGATION_RE.search(text):
+            score += GAP_BONUS
         if q_terms:
             score += LEXICAL_WEIGHT * len(q_terms & set(tokenize(text))) / len(q_terms)
         fit = fits(qtype, text)
@@ -145,7 +159,7 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
             best, best_score = s, score
     if best is None:
         return None
-    chosen = _expand_lead_in(retriever, best, [best])
+    chosen = _expand_lead_in(retriever, best, [best], qtype)
     units = []
     for s in chosen:
         sec = retriever.sections[s.unit]

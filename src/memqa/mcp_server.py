@@ -28,6 +28,7 @@ from . import __version__
 from .contract import check_args
 from .errors import MemqaError
 from .limits import K_DEFAULT
+from .render import to_json
 from .tools import compare_result, search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
@@ -97,6 +98,10 @@ def create_server(assistant) -> MCPServer:
     MaxTokens, Kind, Report = arg("max_tokens", int | None), arg("kind", str | None), arg("report", str | None)
     Country, Year, Round = arg("country", str | None), arg("year", int | None), arg("round", str | None)
     ThematicArea, Language = arg("thematic_area", str | None), arg("language", str | None)
+    ScorecardReport = Annotated[str | None, Field(description="Only this report id (default: all).")]
+    ScorecardStatus = Annotated[str | None, Field(
+        description="Only this status: positive, gap, partial, not_applicable or none.",
+        json_schema_extra={"enum": ["positive", "gap", "partial", "not_applicable", "none", None]})]
     SectionId = Annotated[str, Field(description=GET_SECTION_ID)]
     cprops = compare_parameters(assistant)["properties"]
     PriorityAction = Annotated[str, Field(description=cprops["priority_action"]["description"])]
@@ -131,7 +136,8 @@ def create_server(assistant) -> MCPServer:
     def get_section(id: SectionId) -> CallToolResult:
         try:
             section = assistant.resolve_section(id)
-            return _result(*section_result(section, assistant.report_meta(section.report)))
+            return _result(*section_result(section, assistant.report_meta(section.report),
+                                           assistant.assessments_of(section)))
         except MemqaError as e:
             raise ToolError(f"{e} Call list_sections to see every id.") from e
 
@@ -139,6 +145,24 @@ def create_server(assistant) -> MCPServer:
                  annotations=READ_ONLY)
     def list_sections(detail: ListDetail = False) -> CallToolResult:
         return _result(*toc_result(assistant.sections, bool(detail), assistant.report_metas))
+
+    @server.tool(name="scorecard", title="CICAD's verdicts", annotations=READ_ONLY,
+                 description="CICAD MEM evaluation reports: CICAD's verdict on every priority action of a report (or "
+                 "of the library): status "
+                 "(positive = the country does it, gap = it does not, partial, not_applicable, none = no verdict "
+                 "found) with the evaluative-summary clause, verbatim and cited. Use it for questions such as "
+                 "'Which priority actions does the country not meet?' or 'What gaps did CICAD find?'.")
+    def scorecard(report: ScorecardReport = None, status: ScorecardStatus = None) -> CallToolResult:
+        try:
+            rows = [r for r in assistant.scorecard(report) if status is None or r.assessment.status == status]
+        except MemqaError as e:
+            raise ToolError(str(e)) from e
+        text = "\n".join(
+            f"{r.priority_action} [{r.assessment.status}] {r.title[:90]} — "
+            + (f"{r.assessment.text} ({r.assessment.citation.label}, lines {r.assessment.citation.start_line}–"
+               f"{r.assessment.citation.end_line})" if r.assessment.citation else "no clause found")
+            for r in rows) or "No priority action has that status."
+        return _result(text, {"rows": to_json(rows), "count": len(rows)})
 
     return server
 

@@ -10,7 +10,7 @@ import re
 import textwrap
 from typing import Any
 
-from .types import Answer, Citation, Comparison
+from .types import Answer, Citation, Comparison, where
 
 
 def to_json(value: Any) -> Any:
@@ -38,7 +38,9 @@ def answer_json(a: Answer) -> dict:
 
 
 def heading(c: Citation) -> str:
-    """'Priority Action 2.4 — title  (mem-2022-mexico.txt, lines a–b)'."""
+    """'Priority Action 2.4 — title  (mem-2022-mexico.txt, lines a–b)'; pages for a PDF report."""
+    if c.page_start:
+        return f"{c.label} — {c.title}  ({c.source}, {where(c.start_line, c.end_line, (c.page_start, c.page_end))})"
     return f"{c.label} — {c.title}  ({c.source}, lines {c.start_line}–{c.end_line})"
 
 
@@ -106,8 +108,8 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     def cited(c: Citation, head: str, with_title: bool = True) -> None:
         title = f" — {c.title}" if with_title and c.title and c.title != c.label else ""
         lines.extend(textwrap.wrap(f"{head}{c.label}{title}", width=width, subsequent_indent="    "))
-        one = c.start_line == c.end_line
-        lines.append(f"    {c.source}, {'line' if one else 'lines'} {c.start_line}{'' if one else f'–{c.end_line}'}")
+        pages = (c.page_start, c.page_end) if c.page_start else None
+        lines.append(f"    {c.source}, {where(c.start_line, c.end_line, pages)}")
         if c.cite:
             lines.append("    " + re.sub(r"\*([^*]+)\*", lambda m: italic[0] + m.group(1) + italic[1], c.cite))
         lines.append("")
@@ -120,9 +122,10 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
         c0 = d.units[0].citation
         same = [u.citation for u in d.units if u.citation.section_id == c0.section_id]
         a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
-        span = f"line {a_line}" if a_line == b_line else f"lines {a_line}–{b_line}"
-        c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line,
-                                 cite=re.sub(r"lines? \d+(–\d+)?$", span, c0.cite))
+        pages = (same[0].page_start, same[-1].page_end) if c0.page_start else None
+        span = where(a_line, b_line, pages)
+        c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line, page_end=same[-1].page_end,
+                                 cite=re.sub(r"(lines? \d+(–\d+)?|pp?\. \S+)$", span, c0.cite))
         cited(c0, f"Answer ({a.confidence} confidence): {verdict}", with_title=False)
         for ln in d.text.splitlines():
             if ln.strip():
@@ -145,9 +148,41 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
                 lines.append("")  # one blank line between paragraphs
         if h.continues_below:
             lines.append(f"    […] (continues below: memqa section {c.section_id})")
+        v = h.assessment
+        if v is not None and v.status != "none":
+            where_ = f" ({v.citation.label}, {v.citation.source}, lines {v.citation.start_line}–{v.citation.end_line})" \
+                if v.citation else ""
+            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}{where_}", width, "    ")
         lines.append("")
     text = "\n".join(lines).rstrip() + "\n"
     return text.replace(_ON, left).replace(_OFF, right)
+
+
+STATUS_WORDS = {"positive": "meets", "gap": "gap", "partial": "partial", "not_applicable": "not applicable",
+                "none": "no verdict"}
+
+
+def scorecard_text(rows, width: int = 100) -> str:
+    """The scorecard as text: objective by objective, one line per priority action with its status
+    word (never colour alone) and the start of CICAD's clause."""
+    lines: list[str] = []
+    report = objective = None
+    for r in rows:
+        if r.report != report:
+            report, objective = r.report, None
+            lines += ([""] if lines else []) + [f"Report {r.report}"]
+        if r.objective != objective:
+            objective = r.objective
+            lines.append(f"  Objective {r.objective}")
+        head = f"    {r.priority_action:<6} {STATUS_WORDS.get(r.assessment.status, r.assessment.status):<15} "
+        clause = r.assessment.text or r.title
+        room = max(20, width - len(head))
+        lines.append(head + (clause if len(clause) <= room else clause[: room - 1] + "…"))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.assessment.status] = counts.get(r.assessment.status, 0) + 1
+    lines += ["", "  " + ", ".join(f"{STATUS_WORDS.get(k, k)}: {v}" for k, v in sorted(counts.items()))]
+    return "\n".join(lines) + "\n"
 
 
 def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str:
@@ -162,12 +197,12 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
     lines.append("")
     for e in c.entries:
         ci = e.citation
-        where = ", ".join(str(x) for x in (e.country, e.year) if x)
-        lines.append(f"== {e.report}" + (f" ({where})" if where else ""))
+        place = ", ".join(str(x) for x in (e.country, e.year) if x)
+        lines.append(f"== {e.report}" + (f" ({place})" if place else ""))
         lines += textwrap.wrap(f"{ci.label} — {ci.title}" + ("" if e.score is None else f"  (score {e.score:.3f})"),
                                width=width, subsequent_indent="    ")
-        one = ci.start_line == ci.end_line
-        lines.append(f"    {ci.source}, {'line' if one else 'lines'} {ci.start_line}{'' if one else f'–{ci.end_line}'}")
+        pages = (ci.page_start, ci.page_end) if ci.page_start else None
+        lines.append(f"    {ci.source}, {where(ci.start_line, ci.end_line, pages)}")
         if ci.cite:
             lines.append(f"    {ci.cite}")
         start = heading_end(e.text, ci.priority_action)
@@ -177,8 +212,9 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
                 lines += _wrap(source_line, width, "    ")
         if e.continues_below:
             lines.append(f"    […] (continues below: memqa section {ci.section_id})")
-        if e.assessment:
-            lines += _wrap(f"CICAD's assessment: {e.assessment}", width, "    ")
+        v = e.assessment
+        if v is not None and v.status != "none":
+            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}", width, "    ")
         lines.append("")
     if c.missing:
         lines += textwrap.wrap(f"Not in: {', '.join(c.missing)} (no Priority Action {c.priority_action}).", width=width)

@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,7 @@ from .errors import CorruptIndexError, IndexMissingError, StaleIndexError
 from .lexical import LexicalIndex
 from .types import Heading, Passage, Section
 
-FORMAT = "memqa-index/1"
+FORMAT = "memqa-index/2"  # 2: assessments.json (CICAD's verdict per priority action)
 REBUILD = "memqa build"
 
 
@@ -54,6 +54,7 @@ class IndexData:
     dense: dict  # encoder id -> faiss index over passages
     segment_vectors: dict  # encoder id -> (n_segments, dim) float32
     lexical: LexicalIndex
+    assessments: dict = field(default_factory=dict)  # heading id -> memqa.assessment JSON (see build)
 
 
 def _sha256_file(path: Path) -> str:
@@ -90,6 +91,7 @@ def save_index(
     passage_vectors: dict,
     segment_vectors: dict,
     lexical: LexicalIndex,
+    assessments: dict | None = None,
     carry: Mapping[str, Path] | None = None,
 ) -> Path:
     """Write a complete index to ``folder`` atomically (temp folder + rename).
@@ -116,6 +118,8 @@ def save_index(
             faiss.write_index(idx, str(tmp / f"dense-{enc_id}.faiss"))
             np.save(tmp / f"segments-{enc_id}.npy", np.asarray(segment_vectors[enc_id], dtype=np.float32))
         lexical.save(tmp / "lexical")
+        with open(tmp / "assessments.json", "w", encoding="utf-8") as f:
+            json.dump(assessments or {}, f, ensure_ascii=False)
         files = {
             str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
         }
@@ -200,8 +204,11 @@ def load_index(folder: Path, verify: bool = True) -> IndexData:
             if dense[enc["id"]].ntotal != len(passages) or seg_vecs[enc["id"]].shape[0] != len(segments):
                 raise CorruptIndexError(f"{folder}: vector counts do not match the passages; run `{REBUILD}`.")
         lexical = LexicalIndex.load(folder / "lexical", len(passages))
+        assessments = json.loads((folder / "assessments.json").read_text(encoding="utf-8"))
+        if not isinstance(assessments, dict):
+            raise CorruptIndexError(f"{folder}/assessments.json is not an object; run `{REBUILD}`.")
     except CorruptIndexError:
         raise
     except Exception as e:  # noqa: BLE001 - any unreadable file is a corrupt index
         raise CorruptIndexError(f"{folder}: cannot read the index ({type(e).__name__}: {e}); run `{REBUILD}`.") from e
-    return IndexData(manifest, sections, passages, segments, dense, seg_vecs, lexical)
+    return IndexData(manifest, sections, passages, segments, dense, seg_vecs, lexical, assessments)

@@ -24,7 +24,7 @@ from .render import heading, to_json
 from .render import heading_end as render_heading_end
 from .segments import segment
 from .tokens import ENCODING, count_tokens
-from .types import Citation, Comparison, Section
+from .types import Citation, Comparison, Section, where
 
 NOT_ANSWERED = "The report does not seem to answer this question."
 TRIM_MARK = " […]"
@@ -58,7 +58,13 @@ def heading_end(passage: dict) -> int:
 def passage_block(passage: dict) -> str:
     """One passage as the model reads it: ``[rank] citation`` then the verbatim text (never apart)."""
     text = passage["text"][heading_end(passage):].strip() + (TRIM_MARK if passage.get("trimmed") else "")
-    return f"[{passage['rank']}] {_heading(passage['citation'])}\n{text}"
+    v = passage.get("assessment")
+    verdict = ""
+    if v and v.get("status") != "none" and v.get("citation"):
+        c = v["citation"]
+        verdict = (f"\nCICAD's assessment ({v['status']}; {c['label']}, lines {c['start_line']}–{c['end_line']}): "
+                   f"{v['text']}")
+    return f"[{passage['rank']}] {_heading(passage['citation'])}\n{text}{verdict}"
 
 
 def _token_line(fitted: dict) -> str:
@@ -84,9 +90,10 @@ def search_text(fitted: dict) -> str:
     direct = fitted.get("answer")
     if direct:
         first = direct["units"][0]["citation"]
+        pages = (first["page_start"], first["page_end"]) if first.get("page_start") else None
         verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
         lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{first['label']} ({first['source']}, "
-                  f"lines {first['start_line']}–{first['end_line']})",
+                  f"{where(first['start_line'], first['end_line'], pages)})",
                   direct["text"].strip(), ""]
     if not fitted["passages"]:
         lines += ["No passages matched." if not fitted.get("total_passages") else
@@ -200,22 +207,38 @@ def fit_to_budget(answer: dict, max_tokens: int | None) -> tuple[dict, int]:
 
 
 # ---------------------------------------------------------------------------- sections
-def section_text(section: Section, tokens: int = 0, meta: Mapping | None = None) -> str:
-    """A whole citable unit as the model reads it: citation heading, verbatim text, token line."""
+def verdict_lines(assessments) -> str:
+    """CICAD's assessment of each heading, as the model reads it (empty for units without one)."""
+    out = []
+    for v in assessments:
+        if v.status == "none" or v.citation is None:
+            out.append(f"CICAD's assessment of {v.priority_action}: none found in the evaluative summary.")
+        else:
+            c = v.citation
+            out.append(f"CICAD's assessment of {v.priority_action} ({v.status}; {c.label}, lines "
+                       f"{c.start_line}–{c.end_line}): {v.text}")
+    return ("\n\n" + "\n".join(out)) if out else ""
+
+
+def section_text(section: Section, tokens: int = 0, meta: Mapping | None = None, assessments=()) -> str:
+    """A whole citable unit as the model reads it: citation heading, verbatim text, CICAD's verdict,
+    token line."""
     c = Citation.of(section, meta=meta)
-    return (f"{heading(c)}\nid: {section.id}\ncite: {c.cite}\n\n{section.text.strip()}\n\n"
-            f"[{tokens} tokens ({ENCODING})]")
+    return (f"{heading(c)}\nid: {section.id}\ncite: {c.cite}\n\n{section.text.strip()}"
+            f"{verdict_lines(assessments)}\n\n[{tokens} tokens ({ENCODING})]")
 
 
-def section_result(section: Section, meta: Mapping | None = None) -> tuple[str, dict]:
+def section_result(section: Section, meta: Mapping | None = None, assessments=()) -> tuple[str, dict]:
     """(text, structured) for ``get_section``; structured carries ``tokens`` of the text.
-    ``meta`` is the report's metadata (``Assistant.report_meta``), so the citation names the document."""
-    n = _settle(lambda s: section_text(section, s["tokens"], meta), {})
+    ``meta`` is the report's metadata (``Assistant.report_meta``), so the citation names the document;
+    ``assessments`` CICAD's verdict per heading (``Assistant.assessments_of``)."""
+    n = _settle(lambda s: section_text(section, s["tokens"], meta, assessments), {})
     structured = {
         "id": section.id, "label": section.label, "title": section.title, "text": section.text,
+        "assessments": to_json(list(assessments)),
         "citation": to_json(Citation.of(section, meta=meta)), "tokens": n, "encoding": ENCODING,
     }
-    return section_text(section, n, meta), structured
+    return section_text(section, n, meta, assessments), structured
 
 
 def shorten(text: str, words: int) -> str:
@@ -370,7 +393,7 @@ def call_tool(assistant, name: str, arguments: object) -> str:
     if name == "get_section":
         a = check_args(GetSectionArgs, args)
         section = assistant.resolve_section(a.id)
-        return section_result(section, assistant.report_meta(section.report))[0]
+        return section_result(section, assistant.report_meta(section.report), assistant.assessments_of(section))[0]
     if name == "list_sections":
         a = check_args(ListSectionsArgs, args)
         return toc_result(assistant.sections, a.detail, assistant.report_metas)[0]

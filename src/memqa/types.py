@@ -5,6 +5,7 @@ and ``dataclasses.asdict`` turns them straight into JSON.
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -103,6 +104,8 @@ class Citation:
     label: str = ""  # "Priority Action 2.4"
     section_id: str = ""
     cite: str = ""  # the reference to quote, OAS style (see ``reference``)
+    page_start: str | None = None  # page labels, for reports ingested from PDF (None for text reports)
+    page_end: str | None = None
 
     @classmethod
     def of(cls, s: Section, start_line: int | None = None, end_line: int | None = None,
@@ -110,17 +113,51 @@ class Citation:
         """The citation of a section, or of the lines ``start_line..end_line`` inside it.
 
         ``meta`` is the report's metadata (``corpus/<file>.json``, the manifest's ``reports``);
-        with it ``cite`` names the document (title, round, document code), else the report id.
+        with it ``cite`` names the document (title, round, document code), else the report id, and
+        for a PDF report (``meta["pages"]``: page start offsets and labels) the pages.
         """
         a, b = start_line or s.start_line, end_line or s.end_line
+        pages = page_range(s, a, b, (meta or {}).get("pages"))
         return cls(
             report=s.report, kind=s.kind, objective=s.objective, priority_action=s.priority_action, title=s.title,
             source=s.source, start_line=a, end_line=b, label=s.label, section_id=s.id,
-            cite=reference(s.label, a, b, meta or {"report_id": s.report, "source": s.source}),
+            cite=reference(s.label, a, b, meta or {"report_id": s.report, "source": s.source}, pages),
+            page_start=pages[0] if pages else None, page_end=pages[1] if pages else None,
         )
 
 
-def reference(label: str, start_line: int, end_line: int, meta: Mapping) -> str:
+def page_range(s: Section, start_line: int, end_line: int, pages: Mapping | None) -> tuple[str, str] | None:
+    r"""Page labels of lines ``start_line..end_line`` of section ``s``; ``pages`` is the manifest's page map
+    ``{"starts": [char offset of each page], "labels": [its printed label]}`` (None: a text report).
+
+    >>> sec = Section("r/pa-1.1", "r", "priority_action", 1, "1.1", (), "t", None, "r.pdf", 10, 12, 100, 120,
+    ...               "line a\nline b\nline c")
+    >>> page_range(sec, 10, 10, {"starts": [0, 107], "labels": ["4", "5"]}), page_range(sec, 10, 12, None)
+    (('4', '4'), None)
+    >>> page_range(sec, 11, 12, {"starts": [0, 107], "labels": ["4", "5"]})
+    ('5', '5')
+    """
+    if not pages or not pages.get("starts"):
+        return None
+    lines = s.text.split("\n")
+    i, j = max(0, start_line - s.start_line), max(0, end_line - s.start_line)
+    a = s.start_char + sum(len(x) + 1 for x in lines[:i])
+    b = s.start_char + sum(len(x) + 1 for x in lines[: j + 1]) - 1
+    starts, labels = pages["starts"], pages["labels"]
+    first = max(bisect.bisect_right(starts, a) - 1, 0)
+    last = max(bisect.bisect_right(starts, max(a, b - 1)) - 1, first)
+    return str(labels[first]), str(labels[last])
+
+
+def where(start_line: int, end_line: int, pages: tuple[str, str] | None) -> str:
+    """'lines 259–266' for a text report, 'pp. 9–10' (or 'p. 9') when the pages are known."""
+    if pages:
+        return f"p. {pages[0]}" if pages[0] == pages[1] else f"pp. {pages[0]}–{pages[1]}"
+    return f"line {start_line}" if start_line == end_line else f"lines {start_line}–{end_line}"
+
+
+def reference(label: str, start_line: int, end_line: int, meta: Mapping,
+              pages: tuple[str, str] | None = None) -> str:
     """The full reference an analyst quotes; the title is in *asterisks* (italics in markdown).
 
     >>> meta = {"title": "Mexico: Evaluation Report on Drug Policies 2022", "round": "Eighth Evaluation Round",
@@ -130,7 +167,7 @@ def reference(label: str, start_line: int, end_line: int, meta: Mapping) -> str:
     >>> reference("Preface", 43, 43, {"report_id": "peru-2020", "source": "mem-2020-peru.txt"})
     'CICAD, MEM report peru-2020 (mem-2020-peru.txt), Preface, line 43'
     """
-    lines = f"line {start_line}" if start_line == end_line else f"lines {start_line}–{end_line}"
+    lines = where(start_line, end_line, pages)
     rnd = str(meta.get("round") or "").strip()
     parts = ["CICAD"]
     if meta.get("title"):
@@ -152,6 +189,29 @@ class Highlight:
 
 
 @dataclass(frozen=True)
+class CicadAssessment:
+    """CICAD's verdict on one priority action: the evaluative-summary clause(s) that judge it, verbatim,
+    and a status derived from their wording (never from the action's number)."""
+
+    priority_action: str  # the heading judged, "10.6"
+    status: str  # positive | gap | partial | not_applicable | none (no clause judges it)
+    text: str  # the clause(s), verbatim from the evaluative summary ("" when status is "none")
+    citation: Citation | None  # the summary lines holding them
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    """One priority-action heading of a report with CICAD's verdict (``memqa scorecard``)."""
+
+    report: str
+    objective: int | None
+    priority_action: str
+    title: str
+    section_id: str
+    assessment: CicadAssessment
+
+
+@dataclass(frozen=True)
 class Hit:
     """One cited unit: the whole unit when it fits ``UNIT_SHOW_TOKENS``, else its best window widened
     to take in the list or table it introduces; ``continues_above``/``continues_below`` say when the
@@ -164,6 +224,7 @@ class Hit:
     citation: Citation
     continues_above: bool = False
     continues_below: bool = False
+    assessment: CicadAssessment | None = None  # CICAD's verdict, for a priority action (first heading)
 
 
 @dataclass(frozen=True)
@@ -243,11 +304,14 @@ class SectionFull:
     text: str
     citation: Citation
 
+    assessments: tuple[CicadAssessment, ...] = ()  # CICAD's verdict per heading (priority actions)
+
     @classmethod
-    def of(cls, s: Section, passages: int, tokens: int, meta: Mapping | None = None) -> SectionFull:
+    def of(cls, s: Section, passages: int, tokens: int, meta: Mapping | None = None,
+           assessments: tuple[CicadAssessment, ...] = ()) -> SectionFull:
         e = TocEntry.of(s, passages, tokens)
         return cls(**{f.name: getattr(e, f.name) for f in fields(e)}, text=s.text,
-                   citation=Citation.of(s, meta=meta))
+                   citation=Citation.of(s, meta=meta), assessments=assessments)
 
 
 @dataclass(frozen=True)
@@ -289,7 +353,7 @@ class ComparisonEntry:
     score: float | None  # how well the text matches the question (None without one)
     continues_above: bool = False
     continues_below: bool = False
-    assessment: str | None = None  # CICAD's assessment of this priority action, when the index has it
+    assessment: CicadAssessment | None = None  # CICAD's verdict on it (the unit's first heading)
 
 
 @dataclass(frozen=True)
