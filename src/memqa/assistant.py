@@ -45,7 +45,6 @@ from .types import (
     Passage,
     ScorecardRow,
     Section,
-    reference,
 )
 
 log = logging.getLogger(__name__)
