@@ -158,8 +158,12 @@ def test_reports_with_the_same_text_are_embedded_once(tmp_path):
     single = CountingEncoder()
     build_index(corpus, tmp_path / "single", [single])
     vectors_of_one = len(load_index(tmp_path / "single").passages) + len(load_index(tmp_path / "single").segments)
-    # The passages and sentences once; only the alignment of CICAD's assessments (titles) runs per report.
-    assert enc.texts == vectors_of_one + 2 * (single.texts - vectors_of_one)
+    # Passages, sentences and the alignment of CICAD's assessments: all once for the two reports.
+    assert enc.texts == single.texts > vectors_of_one
+    index = load_index(tmp_path / "index")
+    assert {k.split("/")[0] for k in index.assessments} == {"copy-2022", "ruritania-2022"}
+    assert index.assessments["copy-2022/pa-1.1"]["status"] == index.assessments["ruritania-2022/pa-1.1"]["status"]
+    assert index.assessments["copy-2022/pa-1.1"]["id"] == "copy-2022/pa-1.1"
     assert m["build"]["embedded"] == {"fake": ["copy-2022"]} and m["build"]["reused"] == {"fake": ["ruritania-2022"]}
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import BuildCache, ReportParts, assessment_key, report_key
+from .cache import BuildCache, ReportParts, absolute_ids, assessment_key, relative_ids, report_key
 from .chunking import ChunkSettings, chunk_sections
 from .corpus import CorpusFile, load_corpus
 from .encoders import Encoder
@@ -175,9 +175,10 @@ def build_index(
             key = assessment_key(r, enc)
             got = cache.get_json("assessments", key)
             if got is None:
-                got = cicad_assessments(r.sections, [enc], r.segment_texts(), {enc.id: found_s[enc.id][r.report_id]})
+                got = relative_ids(cicad_assessments(r.sections, [enc], r.segment_texts(),
+                                                     {enc.id: found_s[enc.id][r.report_id]}), r.report_id)
                 cache.put_json("assessments", key, got)
-            verdicts.update(got)
+            verdicts.update(absolute_ids(got, r.report_id))
             if progress:
                 progress("align CICAD's assessments", i + 1, len(reports))
         sections = tuple(s for r in reports for s in r.sections)

@@ -104,8 +104,22 @@ class ReportParts:
 
 
 def assessment_key(parts: ReportParts, encoder: Encoder) -> str:
-    """Key of one report's CICAD assessments: its parse, its vectors and the alignment code."""
-    return _digest(code_fingerprint(ASSESSMENT_MODULES), parts.key, parts.vector_key(encoder))
+    """Key of one report's CICAD assessments: the alignment code, the encoder, the exact texts it embeds and
+    the units' structure — not the report's id, so two reports with the same text share one alignment
+    (the cached entry names headings relative to the report: ``pa-2.4``, see ``relative_ids``)."""
+    shape = [(s.kind, s.objective, [(h.number, h.title) for h in s.headings], s.title, s.text) for s in parts.sections]
+    return _digest(code_fingerprint(ASSESSMENT_MODULES), parts.vector_key(encoder), json.dumps(shape))
+
+
+def relative_ids(assessments: dict, report_id: str) -> dict:
+    """``{"mexico-2022/pa-2.4": {"id": "mexico-2022/pa-2.4", ...}}`` -> keyed ``pa-2.4``; see ``absolute_ids``."""
+    cut = len(report_id) + 1
+    return {k[cut:]: {**v, "id": v["id"][cut:]} for k, v in assessments.items()}
+
+
+def absolute_ids(assessments: dict, report_id: str) -> dict:
+    """The inverse of ``relative_ids``."""
+    return {f"{report_id}/{k}": {**v, "id": f"{report_id}/{v['id']}"} for k, v in assessments.items()}
 
 
 def _safe(name: str) -> str:

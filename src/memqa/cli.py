@@ -36,6 +36,9 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
+REPORT_STAGES = ("parse", "align CICAD's assessments")  # build stages counted in reports, the others in texts
+
+
 def _progress():
     """Progress bars on a terminal; on a log (CI, systemd, a pipe) one line as each stage starts and ends."""
     if not sys.stderr.isatty():
@@ -44,7 +47,7 @@ def _progress():
         def log_line(stage: str, done: int, total: int) -> None:
             if stage not in started:
                 started[stage] = time.monotonic()
-                unit = "reports" if stage == "parse" else "texts"
+                unit = "reports" if stage in REPORT_STAGES else "texts"
                 print(f"memqa: {stage}: {total} {unit}", file=sys.stderr, flush=True)
             if done >= total:
                 print(f"memqa: {stage}: done in {time.monotonic() - started[stage]:.1f}s", file=sys.stderr, flush=True)
@@ -58,7 +61,7 @@ def _progress():
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="report" if stage == "parse" else "text",
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="report" if stage in REPORT_STAGES else "text",
                                      file=sys.stderr, leave=True)
         bar.n = done
         bar.refresh()
