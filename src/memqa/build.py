@@ -121,6 +121,8 @@ def build_index(
     with BuildCache(index_dir) as cache:
         reports: list[ReportParts] = []
         parsed: list[str] = []
+        if progress:  # each stage reports once before its first item, so its time counts from the start
+            progress("parse", 0, len(files))
         for i, f in enumerate(files):
             key = report_key(f.sha256, f.meta, eff, encoders)
             parts = cache.get_report(key)
@@ -148,6 +150,8 @@ def build_index(
             distinct = list(first.items())
             total = sum(len(r.passages) + len(r.segments) for _, r in distinct)
             done = 0
+            if progress and total:
+                progress(f"embed ({e.id})", 0, total)
             vectors = {}
             for key, r in distinct:
                 stage = f"embed ({e.id})"
@@ -171,6 +175,8 @@ def build_index(
         # CICAD's verdicts, per report: aligned once, then cached with the report's parse and vectors.
         enc = assessment_encoder(encoders)
         verdicts: dict = {}
+        if progress:
+            progress("align CICAD's assessments", 0, len(reports))
         for i, r in enumerate(reports):
             key = assessment_key(r, enc)
             got = cache.get_json("assessments", key)
