@@ -43,10 +43,14 @@ def _progress():
     """Progress bars on a terminal; on a log (CI, systemd, a pipe) one line as each stage starts and ends."""
     if not sys.stderr.isatty():
         started: dict[str, float] = {}
+        said: set[str] = set()
 
         def log_line(stage: str, done: int, total: int) -> None:
-            if stage not in started:
-                started[stage] = time.monotonic()
+            started.setdefault(stage, time.monotonic())  # a stage is timed from its first report (done=0) ...
+            if done == 0 and total:
+                return
+            if stage not in said:  # ... and named with its first progress, so an error is the only line
+                said.add(stage)
                 unit = "reports" if stage in REPORT_STAGES else "texts"
                 print(f"memqa: {stage}: {total} {unit}", file=sys.stderr, flush=True)
             if done >= total:
