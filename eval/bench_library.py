@@ -107,7 +107,7 @@ def questions() -> list[str]:
     return [r["question"] for r in rows]
 
 
-def stage_query(d: Path, res: dict, rounds: int = 2) -> None:
+def stage_query(d: Path, res: dict, rounds: int = 1) -> None:
     import resource
 
     from memqa.assistant import Assistant
