@@ -2,11 +2,12 @@
 
 Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
 
-* ``POST /ask``                — a question (+ k, objective, kind, report) -> cited passages (the
-  shape of ``memqa ask --json``);
+* ``POST /ask``                — a question (+ k and the filters objective, kind, report, country, year,
+  round, thematic_area, language) -> cited passages (the shape of ``memqa ask --json``);
+* ``GET /reports``             — the library: every report with its metadata and counts;
+* ``GET /compare``             — one priority action side by side across reports, each with its citation;
 * ``GET /sections``            — the table of contents: every citable unit with passage/token counts;
 * ``GET /sections/{id}``       — one unit in full with its citation (ids contain "/": ``mexico-2022/pa-2.4``);
-* ``GET /reports``             — the reports in the index: title, country, year, round, document code;
 * ``GET /health``              — status, encoders, index manifest summary, uptime;
 * ``GET /tools/openai.json``   — the OpenAI function-calling definition of the search tool;
 * ``GET /`` and ``/static/*``  — the web page in ``api/static/`` (relative URLs: works under a sub-path);
@@ -35,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, FastAPI, Request, Response
+from fastapi import Body, FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -44,10 +45,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import memqa
-from memqa.contract import ION_QUESTION, error_details, summary
+from memqa.contract import (
+    ION_QUESTION,
+    PRIORITY_ACTION_PATTERN,
+    QUESTION_PATTERN,
+    check_args,
+    compare_args_model,
+    error_details,
+    summary,
+)
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
+from memqa.limits import MAX_QUESTION_CHARS
 from memqa.tokens import count_tokens
-from memqa.types import Answer, ReportMeta, ScorecardRow, SectionFull, TocEntry
+from memqa.types import Answer, Comparison, ReportEntry, ScorecardRow, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
 from .docs import install_docs
@@ -145,21 +155,21 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     """
     started = time.monotonic()
     manifest = assistant.data.manifest
-    AskModel = ask_request_model(list(assistant.objectives), list(assistant.reports))
+    AskModel = ask_request_model(list(assistant.objectives), list(assistant.reports),
+                                 library=assistant.library.values)
+    CompareModel = compare_args_model(list(assistant.reports))
+    library = list(assistant.library.entries)
     counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
     toc = [TocEntry.of(s, *counts[s.id]) for s in assistant.sections]
     full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None,
                                  assistant.assessments_of(s)) for s in assistant.sections}
-    reports = [ReportMeta(**{f: m[f] for f in ReportMeta.__dataclass_fields__ if f in m})
-               for m in assistant.report_metas.values()]
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
     model = ModelThread(model_threads)
 
     def answer_for(body: AskRequest) -> tuple[Answer, str]:
         t0 = time.perf_counter()
-        result = assistant.run(body.question, k=body.k, objective=body.objective, kind=body.kind,
-                               report=body.report)
+        result = assistant.run(body.question, k=body.k, **body.filters())
         return result.answer, server_timing(dict(result.timings), time.perf_counter() - t0)
 
     if warm_up:  # the first call pays lazy model set-up; keep it off the first user's request
@@ -218,12 +228,42 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         """The unit's full text and the citation to quote. Unknown ids get a 404 naming valid ones."""
         return full[assistant.resolve_section(section_id).id]
 
-    @app.get("/reports", response_model=list[ReportMeta], responses=_err(), tags=["sections"],
-             summary="The reports in the index")
-    async def report_list() -> list[ReportMeta]:
-        """Each report's metadata (``corpus/<file>.json``): id, source file, country, year, MEM round,
-        thematic area, CICAD document code and title — what a citation names."""
-        return reports
+    @app.get("/reports", response_model=list[ReportEntry], responses=_err(), tags=["library"],
+             summary="The library of reports")
+    async def report_list() -> list[ReportEntry]:
+        """Each report's metadata (``corpus/<file>.json``: id, source file, country, year, MEM round, thematic
+        area, CICAD document code, title, language — what a citation names and the values the /ask filters
+        take) and its numbers of citable units, priority-action headings and passages."""
+        return library
+
+    @app.get("/compare", response_model=Comparison, responses=_err(404, 422, 503), tags=["library"],
+             summary="One priority action across reports")
+    async def compare(
+        request: Request,
+        priority_action: Annotated[str, Query(
+            description="The priority action's number 'N.M' ('Priority Action 2.4' and 'pa-2.4' also work).",
+            pattern=PRIORITY_ACTION_PATTERN, examples=["2.4"])],
+        reports: Annotated[list[str] | None, Query(
+            description="Only these report ids: repeat the parameter or separate ids with commas "
+                        "(default: every report that has the priority action).",
+            json_schema_extra={"items": {"type": "string", "enum": list(assistant.reports)}})] = None,
+        question: Annotated[str | None, Query(
+            description="Optional: show each report's window that best matches this question.",
+            min_length=1, max_length=MAX_QUESTION_CHARS, pattern=QUESTION_PATTERN)] = None,
+    ) -> Comparison:
+        """The priority action side by side: for each report that has it, its title, its text (whole, or the
+        window that best matches ``question``) and the citation of exactly that text; ``missing`` lists the
+        reports that lack it. A 404 when no report has it, a 422 naming the valid ids for an unknown report."""
+        for name in ("priority_action", "question"):
+            if len(request.query_params.getlist(name)) > 1:
+                raise BadQuestionError(f"{name} is given {len(request.query_params.getlist(name))} times; give it once.")
+        ids = [r.strip() for part in reports or [] for r in part.split(",")] if reports is not None else None
+        args = {k: v for k, v in {"priority_action": priority_action, "reports": ids, "question": question}.items()
+                if v is not None}
+        a = check_args(CompareModel, args)
+        if a.question is None:
+            return assistant.compare(a.priority_action, reports=a.reports)
+        return await model.arun(assistant.compare, a.priority_action, reports=a.reports, question=a.question)
 
     ReportId = Literal.__getitem__(tuple(assistant.reports)) if assistant.reports else str  # noqa: N806
 

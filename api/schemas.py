@@ -6,6 +6,7 @@ shape, and FastAPI derives their JSON schema (``/openapi.json``) and serialises 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,9 +17,10 @@ AskRequest = SearchArgs
 
 
 def ask_request_model(objectives: list[int], reports: list[str],
-                      objective_titles: dict[int, str] | None = None) -> type[SearchArgs]:
-    """The /ask body: ``SearchArgs`` narrowed to the index's objectives and reports."""
-    return search_args_model(objectives, reports, SearchArgs, objective_titles)
+                      objective_titles: dict[int, str] | None = None,
+                      library: Mapping[str, Sequence] | None = None) -> type[SearchArgs]:
+    """The /ask body: ``SearchArgs`` narrowed to the index's objectives, reports and library filter values."""
+    return search_args_model(objectives, reports, SearchArgs, objective_titles, library)
 
 
 # ---------------------------------------------------------------- responses: health, errors

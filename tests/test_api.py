@@ -341,7 +341,7 @@ def test_health_reports_encoders_index_and_uptime(client, fake_assistant):
 
 def test_openapi_documents_the_api_with_examples(client, fake_assistant):
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/scorecard", "/health",
+    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/scorecard", "/compare", "/health",
                                   "/tools/openai.json"}
     ask = spec["components"]["schemas"]["SearchArgs"]
     assert ask["additionalProperties"] is False
@@ -377,7 +377,7 @@ def test_reports_lists_the_metadata_a_citation_names(client):
     assert report == {"report_id": "mexico-2022", "source": "mem-2022-mexico.txt", "country": "Mexico", "year": 2022,
                       "round": "Eighth Evaluation Round", "thematic_area": report["thematic_area"],
                       "document_code": "CICAD/doc.2676/22", "title": "Mexico: Evaluation Report on Drug Policies 2022",
-                      "language": "en"}
+                      "language": "en", "sections": 76, "priority_actions": 65, "passages": report["passages"]}
 
 
 def test_sections_cite_the_document(client):
@@ -396,7 +396,7 @@ def test_openai_tool_list(client):
     r = client.get("/tools/openai.json")
     assert r.status_code == 200
     assert r.json() == openai_tools(client.app_assistant) if hasattr(client, "app_assistant") else True
-    assert [t["function"]["name"] for t in r.json()] == ["search_report", "get_section", "list_sections"]
+    assert [t["function"]["name"] for t in r.json()] == ["search_report", "get_section", "list_sections", "compare"]
     assert r.json()[0]["function"]["name"] == "search_report"
 
 

@@ -24,10 +24,11 @@ OPERATIONS = [
     ("GET", "/sections/{section_id}"),
     ("GET", "/reports"),
     ("GET", "/scorecard"),
+    ("GET", "/compare"),
     ("GET", "/health"),
     ("GET", "/tools/openai.json"),
 ]
-WITH_INPUTS = [("POST", "/ask")]  # any string is a valid section id (unknown ones are 404s, tested)
+WITH_INPUTS = [("POST", "/ask"), ("GET", "/compare")]  # any string is a valid section id (unknown ones are 404s, tested)
 
 
 @pytest.fixture(scope="module")

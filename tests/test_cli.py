@@ -206,7 +206,9 @@ def test_build_progress_is_a_few_plain_lines_when_stderr_is_not_a_terminal(capsy
     code, _, err = run(capsys, "build", "--corpus", str(tiny_corpus), "--index", str(tmp_path / "index"),
                        "--encoders", "fake")
     assert code == 0 and "\r" not in err
-    assert "memqa: embed passages (fake): 7 texts" in err and "memqa: embed passages (fake): done in " in err
+    # 7 passages and 10 sentences; the parse of each report is a stage too (cached on the next build)
+    assert "memqa: embed (fake): 17 texts" in err and "memqa: embed (fake): done in " in err
+    assert "memqa: parse: 1 reports" in err
     assert len(err.splitlines()) <= 6
 
 

@@ -62,10 +62,10 @@ def _check_search(result, budget: int | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------- in process, fake encoder
-def test_lists_three_documented_tools(fake_assistant):
+def test_lists_four_documented_tools(fake_assistant):
     async def body(client):
         tools = {t.name: t for t in (await client.list_tools()).tools}
-        assert set(tools) == {"search_report", "get_section", "list_sections", "scorecard"}
+        assert set(tools) == {"search_report", "get_section", "list_sections", "compare", "scorecard"}
         for t in tools.values():
             assert t.annotations.read_only_hint is True
             assert "CICAD MEM" in t.description

@@ -334,7 +334,7 @@ def test_call_tool_takes_json_strings_names_and_the_detail_flag(fake_assistant):
 # ---------------------------------------------------------------------------- OpenAI function calling
 def test_openai_tools_schema(fake_assistant):
     tools = openai_tools(fake_assistant)
-    assert [t["function"]["name"] for t in tools] == ["search_report", "get_section", "list_sections"]
+    assert [t["function"]["name"] for t in tools] == ["search_report", "get_section", "list_sections", "compare"]
     tool = tools[0]
     assert tool["type"] == "function"
     fn = tool["function"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -27,12 +28,24 @@ from .errors import BadQuestionError, NotFoundError, StaleIndexError
 from .extract import extract, question_type
 from .highlight import highlights, widen
 from .lexical import tokenize
+from .library import Library, canonical, comparison_notice, priority_action_number
 from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS, UNIT_SHOW_TOKENS
 from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
-from .types import KINDS, Answer, CicadAssessment, Citation, DirectAnswer, Hit, Passage, ScorecardRow, Section
+from .types import (
+    Answer,
+    CicadAssessment,
+    Citation,
+    Comparison,
+    ComparisonEntry,
+    DirectAnswer,
+    Hit,
+    Passage,
+    ScorecardRow,
+    Section,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +85,10 @@ class Assistant:
                 alias[f"{s.report}/pa-{h.number}"] = s.id
             alias[s.id] = s.id
         self._alias = MappingProxyType(alias)
-        self.reports = sorted({s.report for s in self.sections})
-        self.objectives = sorted({s.objective for s in self.sections if s.objective is not None})
-        self.report_metas = MappingProxyType({r["report_id"]: r for r in data.manifest.get("reports", [])})
+        self.library = Library(data.manifest, self.sections, self.passages)
+        self.reports = sorted(self.library.metas)
+        self.objectives = self.library.objectives
+        self.report_metas = MappingProxyType(self.library.metas)
         self._unit_tokens = tuple(count_tokens(s.text) for s in self.sections)
 
     # ------------------------------------------------------------------ loading
@@ -174,25 +188,16 @@ class Assistant:
     def passages_of(self, section: Section) -> list[Passage]:
         return [self.passages[i] for i in self.retriever.passages_of(self.retriever.unit_index[section.id])]
 
-    def mask(self, objective: int | None = None, kind: str | None = None, report: str | None = None) -> np.ndarray:
-        """Which units the filters allow; unknown filter values raise BadQuestionError naming the valid ones."""
-        if objective is not None and objective not in self.objectives:
-            raise BadQuestionError(
-                f"objective {objective} is not in the index; use one of {self.objectives[0]}–{self.objectives[-1]}."
-            )
-        if kind is not None and kind not in KINDS:
-            raise BadQuestionError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}.")
-        if report is not None and report not in self.reports:
-            raise BadQuestionError(f"report {report!r} is not in the index; use one of {', '.join(self.reports)}.")
-        return np.array(
-            [
-                (objective is None or s.objective == objective)
-                and (kind is None or s.kind == kind)
-                and (report is None or s.report == report)
-                for s in self.sections
-            ],
-            dtype=bool,
-        )
+    def mask(self, objective: int | None = None, kind: str | None = None, report: str | None = None, *,
+             country: str | None = None, year: int | None = None, round: str | None = None,
+             thematic_area: str | None = None, language: str | None = None) -> np.ndarray:
+        """Which units the filters allow; unknown filter values raise BadQuestionError naming the valid ones.
+
+        ``report``, ``country``, ``year``, ``round``, ``thematic_area`` and ``language`` select reports by the
+        manifest's metadata (strings match whatever their case and accents); ``objective`` and ``kind`` units.
+        """
+        return self.library.mask(objective, kind, report=report, country=country, year=year, round=round,
+                                 thematic_area=thematic_area, language=language)
 
     @staticmethod
     def check_question(question: object) -> str:
@@ -212,18 +217,22 @@ class Assistant:
 
     # ------------------------------------------------------------------ rank, judge, answer
     def rank(self, question: str, *, config: RankConfig | str | None = None, objective: int | None = None,
-             kind: str | None = None, report: str | None = None, depth: int = JUDGE_DEPTH) -> Ranking:
-        """Retrieve, fuse and judge: the ranked units (at least ``JUDGE_DEPTH`` deep) and the verdict."""
+             kind: str | None = None, report: str | None = None, depth: int = JUDGE_DEPTH,
+             **library: Any) -> Ranking:
+        """Retrieve, fuse and judge: the ranked units (at least ``JUDGE_DEPTH`` deep) and the verdict.
+
+        ``library`` takes the other report filters of ``mask``: country, year, round, thematic_area, language.
+        """
         q = self.check_question(question)
         if isinstance(config, str):
             config = restrict(get_config(config), set(self.encoders))
-        r = self.retriever.retrieve(q, config or self.config, self.mask(objective, kind, report))
+        r = self.retriever.retrieve(q, config or self.config, self.mask(objective, kind, report, **library))
         order = tuple(top_k(r.fused, max(depth, JUDGE_DEPTH)))
         verdict = judge(q, r, self.retriever, list(order[:JUDGE_DEPTH]), self.report_metas, self.calibration)
         return Ranking(q, r, order, verdict)
 
     def run(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,
-            report: str | None = None, config: RankConfig | str | None = None) -> Result:
+            report: str | None = None, config: RankConfig | str | None = None, **library: Any) -> Result:
         """``ask`` plus the answerability signals and per-stage timings (the HTTP Server-Timing header)."""
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
             raise BadQuestionError(f"k must be an integer from 1 to {K_MAX}, got {k!r}.")
@@ -231,7 +240,8 @@ class Assistant:
             config = restrict(get_config(config), set(self.encoders))
         config = config or self.config
         t0 = time.perf_counter()
-        ranking = self.rank(question, config=config, objective=objective, kind=kind, report=report, depth=k)
+        ranking = self.rank(question, config=config, objective=objective, kind=kind, report=report, depth=k,
+                            **library)
         t_rank = time.perf_counter() - t0
         r = ranking.retrieval
         t3 = time.perf_counter()
@@ -262,23 +272,30 @@ class Assistant:
                       for u in direct.units)
         return replace(direct, units=units)
 
-    def _hit(self, rank: int, unit: int, r: Retrieval, config: RankConfig, seg_scores: np.ndarray,
-             q_terms: set[str]) -> Hit:
-        """The unit as shown: all of it when it fits ``UNIT_SHOW_TOKENS``, else its best window widened."""
+    def _shown(self, unit: int, r: Retrieval | None, config: RankConfig) -> Passage:
+        """The part of a unit to show: all of it when it fits ``UNIT_SHOW_TOKENS``, else its best window
+        for the question (its first window without one) widened; offsets and lines of exactly that text."""
         sec = self.sections[unit]
         if self._unit_tokens[unit] <= UNIT_SHOW_TOKENS:
             a, b = 0, len(sec.text)
         else:
-            p = self.passages[self.retriever.best_passage(unit, r, config)]
+            pi = self.retriever.best_passage(unit, r, config) if r is not None else self.retriever.passages_of(unit)[0]
+            p = self.passages[pi]
             a, b = widen(self.retriever, unit, p.start_char - sec.start_char, p.end_char - sec.start_char)
         first = sec.start_line + sec.text.count("\n", 0, a)
-        shown = Passage(id=sec.id, section_id=sec.id, index=0, text=sec.text[a:b], embed_text="",
-                        start_line=first, end_line=first + sec.text.count("\n", a, b),
-                        start_char=sec.start_char + a, end_char=sec.start_char + b, tokens=0)
+        return Passage(id=sec.id, section_id=sec.id, index=0, text=sec.text[a:b], embed_text="",
+                       start_line=first, end_line=first + sec.text.count("\n", a, b),
+                       start_char=sec.start_char + a, end_char=sec.start_char + b, tokens=0)
+
+    def _hit(self, rank: int, unit: int, r: Retrieval, config: RankConfig, seg_scores: np.ndarray,
+             q_terms: set[str]) -> Hit:
+        sec = self.sections[unit]
+        shown = self._shown(unit, r, config)
         return Hit(rank=rank, score=round(float(r.fused[unit]), 6), text=shown.text,
                    highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms),
                    citation=self.citation(sec, shown.start_line, shown.end_line),
-                   continues_above=a > 0, continues_below=bool(sec.text[b:].strip()),
+                   continues_above=shown.start_char > sec.start_char,
+                   continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()),
                    assessment=next(iter(self.assessments_of(sec)), None))
 
     # ------------------------------------------------------------------ CICAD's verdicts
@@ -318,11 +335,55 @@ class Assistant:
         return tuple(rows)
 
     def ask(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,
-            report: str | None = None, config: RankConfig | str | None = None) -> Answer:
+            report: str | None = None, config: RankConfig | str | None = None, **library: Any) -> Answer:
         """Top-k cited passages for ``question`` (k from 1 to ``K_MAX``), e.g.
         ``assistant.ask("Which agencies are ION focal points?", k=3).passages[0].citation.priority_action``
-        is ``"2.4"`` on the bundled report."""
-        return self.run(question, k, objective, kind, report, config).answer
+        is ``"2.4"`` on the bundled report. ``library`` filters: country, year, round, thematic_area, language."""
+        return self.run(question, k, objective, kind, report, config, **library).answer
+
+    # ------------------------------------------------------------------ the library
+    def compare(self, priority_action: str, reports: Sequence[str] | None = None,
+                question: str | None = None) -> Comparison:
+        """One priority action side by side across ``reports`` (default: the whole library), each entry
+        with its own report's text and citation; with ``question``, each shows its best-matching window.
+
+        ``assistant.compare("2.4").entries[0].citation.report`` is ``"mexico-2022"`` on the bundled report.
+        """
+        number = priority_action_number(priority_action)
+        scope = list(self.library.metas) if not reports else list(dict.fromkeys(
+            canonical("report", r, self.reports) for r in reports))
+        units: dict[str, int] = {}
+        for rid in scope:
+            sid = self._alias.get(f"{rid}/pa-{number}")
+            if sid is not None:
+                units[rid] = self.retriever.unit_index[sid]
+        if not units:
+            where = "no report" if not reports else f"none of {', '.join(scope)}"
+            raise NotFoundError(f"{where} has Priority Action {number}; see `memqa sections` (GET /sections) for "
+                                "the priority actions of each report.")
+        r, q, seg_scores, q_terms = None, None, None, set()
+        if question is not None:
+            q = self.check_question(question)
+            mask = np.zeros(len(self.sections), dtype=bool)
+            mask[list(units.values())] = True
+            r = self.retriever.retrieve(q, self.config, mask)
+            seg_scores, q_terms = r.segment_scores[self.retriever.sentence_encoder], set(tokenize(q))
+        found = []
+        for rid, unit in units.items():
+            sec, meta = self.sections[unit], self.library.metas[rid]
+            shown = self._shown(unit, r, self.config)
+            found.append(ComparisonEntry(
+                report=rid, country=str(meta.get("country", "")), year=meta.get("year"),
+                round=str(meta.get("round", "")), thematic_area=str(meta.get("thematic_area", "")),
+                label=sec.label, title=sec.title, text=shown.text,
+                highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms) if r is not None else (),
+                citation=self.citation(sec, shown.start_line, shown.end_line),
+                score=None if r is None else round(float(r.fused[unit]), 6),
+                continues_above=shown.start_char > sec.start_char,
+                continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()),
+            ))
+        return Comparison(number, q, tuple(found), tuple(rid for rid in scope if rid not in units),
+                          comparison_notice(found))
 
 
 _PA_REF = re.compile(r"(?:priority\s*actions?|p\.?\s*a\.?)?\s*[-_:#]?\s*(\d{1,2}\.\d{1,2})\.?")

@@ -1,6 +1,12 @@
-"""``memqa build``: corpus folder -> parsed sections -> passages -> vectors -> index folder."""
+"""``memqa build``: corpus folder -> parsed sections -> passages -> vectors -> index folder.
+
+Incremental: each report's parse and each report's vectors per encoder come from the build cache
+(``memqa.cache``) when nothing they depend on changed, so adding, changing or removing one report
+re-embeds only that report. The index is still written whole and swapped in atomically.
+"""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -9,14 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import BuildCache, ReportParts, report_key
 from .chunking import ChunkSettings, chunk_sections
-from .corpus import load_corpus
+from .corpus import CorpusFile, load_corpus
 from .encoders import Encoder
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, tokenize
 from .segments import clean, segment
-from .store import SegmentRef, save_index
+from .store import SegmentRef, read_manifest, save_index
 from .tokens import count_tokens
-from .types import Passage, Section
+from .types import Section
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +39,29 @@ def corpus_segments(sections: Sequence[Section]) -> tuple[SegmentRef, ...]:
     return tuple(out)
 
 
-def _embed(encoder: Encoder, texts: list[str], stage: str, progress: Progress | None, batch: int = 32) -> np.ndarray:
+def prepare_report(f: CorpusFile, key: str, settings: ChunkSettings, encoders: Sequence[Encoder]) -> ReportParts:
+    """Parse, chunk and segment one report, and tokenize its passages for BM25 (no model call)."""
+    from .parsing import parse_report
+
+    r = parse_report(f.raw, f.meta)
+
+    def count_enc(text: str) -> int:
+        return max(e.count_tokens(text) for e in encoders)
+
+    passages = chunk_sections(r.sections, r.text, count_enc, count_tokens, settings)
+    title = {s.id: s.title for s in r.sections}
+    tokens = tuple(tuple(tokenize(clean(p.text) + "\n" + title[p.section_id]) or ["__empty__"]) for p in passages)
+    return ReportParts(f.meta.report_id, key, r.sections, passages, corpus_segments(r.sections), tokens,
+                       len(r.headings))
+
+
+def _embed(encoder: Encoder, texts: list[str], done: int, total: int, stage: str, progress: Progress | None,
+           batch: int = 32) -> np.ndarray:
     parts = []
     for i in range(0, len(texts), batch):
         parts.append(encoder.encode(texts[i : i + batch], kind="passage"))
         if progress:
-            progress(stage, min(i + batch, len(texts)), len(texts))
+            progress(stage, done + min(i + batch, len(texts)), total)
     return np.concatenate(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
@@ -51,18 +75,40 @@ def page_map(f) -> dict:
     return {"pages": {"starts": list(f.pdf.page_starts), "labels": list(f.pdf.page_labels)}, "extractor": EXTRACTOR}
 
 
-def cicad_assessments(sections: Sequence[Section], encoders: Sequence[Encoder], seg_texts: list[str],
-                      s_vecs: dict, progress: Progress | None = None) -> dict:
+ALIGNMENT = "assessment/1"  # bump when memqa.assessment changes its output
+
+
+def cicad_assessments(reports, encoders: Sequence[Encoder], s_vecs: dict, cache, progress: Progress | None = None) -> dict:
     """CICAD's verdict per priority-action heading: each evaluative-summary clause aligned to the
-    action(s) it judges (``memqa.assessment``; e5 when built, the sentence vectors reused)."""
+    action(s) it judges (``memqa.assessment``; e5 when built, its sentence vectors reused). Cached per
+    report with its vectors, so an unchanged report is not aligned (nor encoded) again."""
     from .assessment import KnownPassages, assessments, assessments_to_json
 
     enc = next((e for e in encoders if e.id == "e5"), encoders[0])
-    known = KnownPassages(enc, dict(zip(seg_texts, s_vecs[enc.id])))
-    out = assessments_to_json(assessments(list(sections), known))
-    if progress:
-        progress("align CICAD's assessments", 1, 1)
+    out: dict = {}
+    offset = 0
+    for i, r in enumerate(reports):
+        texts = r.segment_texts()
+        # Keyed by content (as the vectors are), so reports with the same text are aligned once.
+        rel = f"assessments/{enc.id}-{ALIGNMENT.replace('/', '')}/{r.vector_key(enc)}.json"
+        got = cache.get_json(rel)
+        if got is None:
+            known = KnownPassages(enc, dict(zip(texts, s_vecs[enc.id][offset : offset + len(texts)])))
+            got = json.loads(json.dumps(assessments_to_json(assessments(list(r.sections), known)))
+                             .replace(f'"{r.report_id}/', '"{report}/'))
+            cache.put_json(rel, got)
+        out.update(json.loads(json.dumps(got).replace('"{report}/', f'"{r.report_id}/')))
+        offset += len(texts)
+        if progress:
+            progress("align CICAD's assessments", i + 1, len(reports))
     return out
+
+
+def _previous_reports(index_dir: Path) -> list[str]:
+    try:
+        return [r["report_id"] for r in read_manifest(index_dir).get("reports", [])]
+    except Exception:  # noqa: BLE001 - no or unreadable previous index: nothing to compare with
+        return []
 
 
 def build_index(
@@ -72,53 +118,93 @@ def build_index(
     settings: ChunkSettings = ChunkSettings(),
     progress: Progress | None = None,
 ) -> dict:
-    """Build the whole index and write it atomically; returns the manifest."""
-    t0 = time.perf_counter()
-    files = load_corpus(corpus_dir)
-    from .parsing import parse_report
+    """Build the index and write it atomically; returns the manifest.
 
-    reports = [parse_report(f.raw, f.meta) for f in files]
+    ``manifest["build"]`` says, per encoder, which reports were embedded and which reused from the
+    cache, which reports were parsed anew and which left the library since the previous index.
+    """
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    files = load_corpus(corpus_dir)
+    if not encoders:
+        raise ValueError("build_index needs at least one encoder")
     window = min([settings.max_tokens] + [e.max_tokens for e in encoders])
     eff = ChunkSettings(max_tokens=window, overlap=settings.overlap)
-
-    def count_enc(text: str) -> int:
-        return max(e.count_tokens(text) for e in encoders)
-
-    sections: list[Section] = []
-    passages: list[Passage] = []
-    for r in reports:
-        sections += r.sections
-        passages += chunk_sections(r.sections, r.text, count_enc, count_tokens, eff)
-    segments = corpus_segments(sections)
-    by_id = {s.id: s for s in sections}
-    seg_texts = [clean(by_id[g.section_id].text[g.start : g.end]) or "." for g in segments]
-    p_vecs, s_vecs, enc_info = {}, {}, []
-    for e in encoders:
-        te = time.perf_counter()
-        p_vecs[e.id] = _embed(e, [p.embed_text for p in passages], f"embed passages ({e.id})", progress)
-        s_vecs[e.id] = _embed(e, seg_texts, f"embed sentences ({e.id})", progress)
-        enc_info.append({"id": e.id, "name": e.name, "dim": e.dim, "max_tokens": e.max_tokens,
-                         "embed_seconds": round(time.perf_counter() - te, 2)})
-    lexical = LexicalIndex.build([clean(p.text) + "\n" + by_id[p.section_id].title for p in passages])
-    manifest = {
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoders": enc_info,
-        "corpus": [{"source": f.path.name, "report_id": f.meta.report_id, "sha256": f.sha256} for f in files],
-        "reports": [
-            {"report_id": r.meta.report_id, "source": r.meta.source, "country": r.meta.country, "year": r.meta.year,
-             "round": r.meta.round, "thematic_area": r.meta.thematic_area,
-             "document_code": r.meta.document_code, "title": r.meta.title,
-             "language": r.meta.language, **page_map(f)}
-            for r, f in zip(reports, files)
-        ],
-        "chunking": {**eff.as_dict(), "requested_max_tokens": settings.max_tokens},
-        "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "tokenizer": "fold+snowball-english"},
-        "counts": {"reports": len(reports), "sections": len(sections), "passages": len(passages),
-                   "segments": len(segments), "headings": sum(len(r.headings) for r in reports)},
-    }
-    verdicts = cicad_assessments(sections, encoders, seg_texts, s_vecs, progress)
-    manifest["counts"]["assessed_headings"] = sum(1 for v in verdicts.values() if v["status"] != "none")
-    save_index(index_dir, manifest, tuple(sections), tuple(passages), segments, p_vecs, s_vecs, lexical, verdicts)
+    before = _previous_reports(index_dir)
+    with BuildCache(index_dir) as cache:
+        reports: list[ReportParts] = []
+        parsed: list[str] = []
+        for i, f in enumerate(files):
+            key = report_key(f.sha256, f.meta, eff, encoders)
+            parts = cache.get_report(key)
+            if parts is None:
+                parts = prepare_report(f, key, eff, encoders)
+                cache.put_report(parts)
+                parsed.append(f.meta.report_id)
+            reports.append(parts)
+            if progress:
+                progress("parse", i + 1, len(files))
+        p_vecs, s_vecs, enc_info = {}, {}, []
+        embedded: dict[str, list[str]] = {}
+        reused: dict[str, list[str]] = {}
+        for e in encoders:
+            te = time.perf_counter()
+            found = {}
+            for r in reports:
+                key = r.vector_key(e)
+                found[r.report_id] = (key, cache.get_vectors(e, key, len(r.passages), len(r.segments)))
+            todo = [r for r in reports if found[r.report_id][1] is None]
+            first: dict[str, ReportParts] = {}
+            for r in todo:  # reports with the same texts are embedded once
+                first.setdefault(found[r.report_id][0], r)
+            distinct = list(first.items())
+            total = sum(len(r.passages) + len(r.segments) for _, r in distinct)
+            done = 0
+            vectors = {}
+            for key, r in distinct:
+                stage = f"embed ({e.id})"
+                p = _embed(e, r.passage_texts(), done, total, stage, progress)
+                done += len(r.passages)
+                s = _embed(e, r.segment_texts(), done, total, stage, progress)
+                done += len(r.segments)
+                cache.put_vectors(e, key, p, s)
+                vectors[key] = (p, s)
+            for r in todo:
+                found[r.report_id] = (found[r.report_id][0], vectors[found[r.report_id][0]])
+            # A report whose texts equal another's takes its vectors: it counts as reused.
+            embedded[e.id] = [r.report_id for _, r in distinct]
+            reused[e.id] = [r.report_id for r in reports if r.report_id not in embedded[e.id]]
+            dim = e.dim
+            p_vecs[e.id] = np.concatenate([found[r.report_id][1][0] for r in reports] or [np.zeros((0, dim))])
+            s_vecs[e.id] = np.concatenate([found[r.report_id][1][1] for r in reports] or [np.zeros((0, dim))])
+            enc_info.append({"id": e.id, "name": e.name, "dim": e.dim, "max_tokens": e.max_tokens,
+                             "embed_seconds": round(time.perf_counter() - te, 2)})
+        sections = tuple(s for r in reports for s in r.sections)
+        passages = tuple(p for r in reports for p in r.passages)
+        segments = tuple(g for r in reports for g in r.segments)
+        lexical = LexicalIndex.from_tokens([t for r in reports for t in r.tokens])
+        ids = [f.meta.report_id for f in files]
+        manifest = {
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "encoders": enc_info,
+            "corpus": [{"source": f.path.name, "report_id": f.meta.report_id, "sha256": f.sha256} for f in files],
+            "reports": [
+                {"report_id": m.report_id, "source": m.source, "country": m.country, "year": m.year,
+                 "round": m.round, "thematic_area": m.thematic_area, "document_code": m.document_code,
+                 "title": m.title, "language": m.language, **page_map(f)}
+                for m, f in ((f.meta, f) for f in files)
+            ],
+            "chunking": {**eff.as_dict(), "requested_max_tokens": settings.max_tokens},
+            "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "tokenizer": "fold+snowball-english"},
+            "counts": {"reports": len(reports), "sections": len(sections), "passages": len(passages),
+                       "segments": len(segments), "headings": sum(r.headings for r in reports)},
+            "build": {"parsed": parsed, "embedded": embedded, "reused": reused,
+                      "removed": [r for r in before if r not in ids]},
+        }
+        verdicts = cicad_assessments(reports, encoders, s_vecs, cache, progress)
+        manifest["counts"]["assessed_headings"] = sum(1 for v in verdicts.values() if v["status"] != "none")
+        save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, carry=cache.used,
+                   assessments=verdicts)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     log.info("built %s in %.1fs", index_dir, manifest["build_seconds"])
     return manifest

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import sys
 import time
@@ -24,7 +25,9 @@ from .errors import CorpusError, IndexMissingError, MemqaError
 from .limits import K_DEFAULT, K_MAX
 from .paths import find_home, resolve
 
-DEFAULT_ENCODERS = "minilm,e5"
+# The encoders the default ranking configuration uses (memqa.configs.DEFAULT_CONFIG; a test keeps them
+# equal). `memqa eval` comparisons that need MiniLM want `--encoders e5,minilm`.
+DEFAULT_ENCODERS = "e5"
 DEFAULT_WIDTH = 100
 
 
@@ -41,7 +44,8 @@ def _progress():
         def log_line(stage: str, done: int, total: int) -> None:
             if stage not in started:
                 started[stage] = time.monotonic()
-                print(f"memqa: {stage}: {total} texts", file=sys.stderr, flush=True)
+                unit = "reports" if stage == "parse" else "texts"
+                print(f"memqa: {stage}: {total} {unit}", file=sys.stderr, flush=True)
             if done >= total:
                 print(f"memqa: {stage}: done in {time.monotonic() - started[stage]:.1f}s", file=sys.stderr, flush=True)
 
@@ -54,7 +58,8 @@ def _progress():
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="text", file=sys.stderr, leave=True)
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="report" if stage == "parse" else "text",
+                                     file=sys.stderr, leave=True)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -111,6 +116,8 @@ def cmd_build(args) -> int:
     from .chunking import ChunkSettings
     from .encoders import load_encoder
 
+    # A terminated build (SIGTERM) unwinds like Ctrl-C: temp folders removed, finished reports kept in the cache.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     encoders = [load_encoder(e.strip()) for e in args.encoders.split(",") if e.strip()]
     m = build_index(Path(args.corpus), Path(args.index), encoders,
                     ChunkSettings(max_tokens=args.max_tokens, overlap=args.overlap), progress=_progress())
@@ -118,7 +125,28 @@ def cmd_build(args) -> int:
     print(f"built {args.index}: {c['reports']} report(s), {c['sections']} citable units, {c['passages']} passages, "
           f"{c['segments']} sentences, encoders {', '.join(e['id'] for e in m['encoders'])} "
           f"in {m['build_seconds']:.1f}s")
+    for line in build_summary(m):
+        print("  " + line)
     return 0
+
+
+def _names(ids: list[str], most: int = 8) -> str:
+    return ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def build_summary(manifest: dict) -> list[str]:
+    """What a build reused from the cache and what it computed, one line each."""
+    b, lines = manifest.get("build", {}), []
+    for e in manifest["encoders"]:
+        reused, embedded = b.get("reused", {}).get(e["id"], []), b.get("embedded", {}).get(e["id"], [])
+        if reused:
+            lines.append(f"reused {e['id']} vectors of {len(reused)} report(s): {_names(reused)}")
+        if embedded:
+            lines.append(f"embedded {len(embedded)} report(s) with {e['id']} in {e['embed_seconds']:.1f}s: "
+                         f"{_names(embedded)}")
+    if b.get("removed"):
+        lines.append(f"removed {len(b['removed'])} report(s) no longer in the corpus: {_names(b['removed'])}")
+    return lines
 
 
 def load_assistant(args):
@@ -134,10 +162,12 @@ def cmd_ask(args) -> int:
     assistant = load_assistant(args)
     # The same argument contract as HTTP, MCP and function calling: same ranges, same messages.
     given = {"question": " ".join(args.question), "k": args.k, "objective": args.objective, "kind": args.kind,
-             "report": args.report}
-    q = check_args(search_args_model(list(assistant.objectives), list(assistant.reports)),
+             "report": args.report, "country": args.country, "year": args.year, "round": args.round,
+             "thematic_area": args.thematic_area, "language": args.language}
+    q = check_args(search_args_model(list(assistant.objectives), list(assistant.reports),
+                                     library=assistant.library.values),
                    {k: v for k, v in given.items() if v is not None})
-    a = assistant.ask(q.question, k=q.k, objective=q.objective, kind=q.kind, report=q.report)
+    a = assistant.ask(q.question, k=q.k, **q.filters())
     if args.json:
         print(json.dumps(answer_json(a), ensure_ascii=False, indent=2))
     else:
@@ -153,6 +183,36 @@ def cmd_scorecard(args) -> int:
         print(json.dumps(to_json(rows), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(scorecard_text(rows, width=terminal_width()))
+def cmd_reports(args) -> int:
+    from .library import Library
+    from .render import to_json
+    from .store import load_index
+
+    data = load_index(Path(args.index), verify=False)
+    rows = Library(data.manifest, data.sections, data.passages).entries
+    if args.json:
+        print(json.dumps(to_json(list(rows)), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'report':<28} {'country':<22} {'year':>4}  {'round':<26} {'lang':<4} {'units':>5} {'PAs':>4} {'passages':>8}")
+    for r in rows:
+        print(f"{r.report_id:<28} {r.country[:22]:<22} {r.year or '':>4}  {r.round[:26]:<26} {r.language:<4} "
+              f"{r.sections:>5} {r.priority_actions:>4} {r.passages:>8}")
+    areas = sorted({r.thematic_area for r in rows if r.thematic_area})
+    print(f"\n{len(rows)} report(s); thematic area(s): " + "; ".join(areas), file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .render import comparison_text, to_json
+
+    reports = [r.strip() for r in args.reports.split(",") if r.strip()] if args.reports else None
+    question = " ".join(args.question) if args.question else None
+    assistant = load_assistant(args)
+    c = assistant.compare(args.priority_action, reports=reports, question=question)
+    if args.json:
+        print(json.dumps(to_json(c), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(comparison_text(c, color=sys.stdout.isatty()))
     return 0
 
 
@@ -205,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="parse corpus/, embed passages and write index/ atomically")
     common(b)
     b.add_argument("--encoders", default=DEFAULT_ENCODERS,
-                   help="comma-separated: minilm, e5, or a local sentence-transformers folder (default: minilm,e5)")
+                   help="comma-separated: e5, minilm, or a local sentence-transformers folder (default: e5, what the "
+                        "default ranking uses; `memqa eval` comparisons with MiniLM need e5,minilm)")
     b.add_argument("--max-tokens", type=int, default=256, help="passage window in encoder tokens, capped by each encoder's limit (default 256)")
     b.add_argument("--overlap", type=int, default=1, help="sentences shared by neighbouring windows (default 1)")
     b.set_defaults(func=cmd_build)
@@ -216,7 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-k", type=int, default=K_DEFAULT, help=f"number of cited units (1-{K_MAX}, default {K_DEFAULT})")
     a.add_argument("--objective", type=int, help="only this objective (1-12)")
     a.add_argument("--kind", help="only this kind of unit: priority_action, evaluative_summary or preface")
-    a.add_argument("--report", help="only this report id, e.g. mexico-2022")
+    a.add_argument("--report", help="only this report id, e.g. mexico-2022 (see `memqa reports`)")
+    a.add_argument("--country", help="only the reports on this country, e.g. Mexico")
+    a.add_argument("--year", type=int, help="only the reports of this year, e.g. 2022")
+    a.add_argument("--round", help="only the reports of this evaluation round, e.g. 'Eighth Evaluation Round'")
+    a.add_argument("--thematic-area", dest="thematic_area", help="only the reports on this thematic area")
+    a.add_argument("--language", help="only the reports written in this language (ISO 639-1 code, e.g. en)")
     a.add_argument("--config", help="ranking configuration (see `memqa eval --list`)")
     a.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
     a.set_defaults(func=cmd_ask)
@@ -226,6 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--report", help="only this report id, e.g. mexico-2022")
     sc.add_argument("--json", action="store_true", help="print a JSON list")
     sc.set_defaults(func=cmd_scorecard)
+    r = sub.add_parser("reports", help="list the library: every report with its metadata and counts")
+    common(r)
+    r.add_argument("--json", action="store_true", help="print a JSON list (the shape of GET /reports)")
+    r.set_defaults(func=cmd_reports)
+
+    c = sub.add_parser("compare", help="one priority action side by side across reports")
+    common(c)
+    c.add_argument("priority_action", help="the priority action's number, e.g. 2.4")
+    c.add_argument("--reports", help="comma-separated report ids (default: every report that has it)")
+    c.add_argument("--question", nargs="+", help="show each report's window that best matches this question")
+    c.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
+    c.set_defaults(func=cmd_compare)
 
     v = sub.add_parser("serve", help="run the HTTP service (FastAPI + web page)")
     common(v)

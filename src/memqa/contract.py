@@ -10,18 +10,23 @@ names the field and the fix — the same sentence on every surface.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import PydanticCustomError
 
 from .errors import BadQuestionError
+from .lexical import fold
+from .library import FILTER_FIELDS
 from .limits import K_DEFAULT, K_MAX, MAX_QUESTION_CHARS, MIN_MAX_TOKENS
 
 ION_QUESTION = "Which agencies are ION focal points?"
 # A question must contain a visible character: not only whitespace or control characters.
 # Enforcement is Assistant.check_question (one message everywhere); the pattern documents the rule.
 QUESTION_PATTERN = r"[^\s\x00-\x1f\x7f-\x9f]"
+# "2.4", "pa-2.4", "Priority Action 2.4" (enforcement: memqa.library.priority_action_number).
+PRIORITY_ACTION_PATTERN = r"^\s*([Pp]riority\s+[Aa]ctions?\s+|[Pp][Aa]-?\s*)?\d{1,2}\.\d{1,2}\s*$"
 
 Kind = Literal["priority_action", "evaluative_summary", "preface"]  # == memqa.types.KINDS (tested)
 
@@ -65,6 +70,17 @@ class SearchArgs(BaseModel):
     objective: JSONInt | None = Field(None, description="Only this MEM objective.", examples=[2])
     kind: Kind | None = Field(None, description="Only this kind of citable unit.", examples=["priority_action"])
     report: str | None = Field(None, description="Only this report id.", examples=["mexico-2022"])
+    country: str | None = Field(None, description="Only the reports on this country.", examples=["Mexico"])
+    year: JSONInt | None = Field(None, description="Only the reports of this year.", examples=[2022])
+    round: str | None = Field(None, description="Only the reports of this evaluation round.",
+                              examples=["Eighth Evaluation Round"])
+    thematic_area: str | None = Field(None, description="Only the reports on this thematic area.")
+    language: str | None = Field(None, description="Only the reports written in this language (ISO 639-1 code).",
+                                 examples=["en"])
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as keyword arguments of ``Assistant.ask``/``run``/``rank``/``mask``."""
+        return {name: getattr(self, name) for name in FILTER_FIELDS}
 
 
 class ToolSearchArgs(SearchArgs):
@@ -76,14 +92,43 @@ class ToolSearchArgs(SearchArgs):
         "lowest-ranked passages are dropped first, then the last kept passage is cut at a sentence boundary.")
 
 
-def search_args_model(objectives: list[int], reports: list[str], base: type[SearchArgs] = SearchArgs,
-                      objective_titles: dict[int, str] | None = None) -> type[SearchArgs]:
-    """``base`` with ``objective`` and ``report`` restricted to what the index holds.
+def _one_of(values: Sequence) -> Any:
+    """A Literal of the library's values; strings match whatever their case and accents ("mexico")."""
+    def spell(value: object) -> object:
+        if isinstance(value, str):
+            key = fold(value).strip()
+            return next((v for v in values if isinstance(v, str) and fold(v).strip() == key), value)
+        return _json_integer(value)
 
-    >>> M = search_args_model([1, 2], ["mexico-2022"])
-    >>> M(question="q", objective=2).objective
-    2
+    return Annotated[Literal.__getitem__(tuple(values)), BeforeValidator(spell)]
+
+
+LIBRARY_DESCRIPTIONS = {
+    "country": "Only the reports on this country",
+    "year": "Only the reports of this year",
+    "round": "Only the reports of this evaluation round",
+    "thematic_area": "Only the reports on this thematic area",
+    "language": "Only the reports written in this language (ISO 639-1 code)",
+}
+
+
+def search_args_model(objectives: list[int], reports: list[str], base: type[SearchArgs] = SearchArgs,
+                      objective_titles: dict[int, str] | None = None,
+                      library: Mapping[str, Sequence] | None = None) -> type[SearchArgs]:
+    """``base`` with ``objective``, ``report`` and the library filters (``library``: the values of
+    country, year, round, thematic_area and language, as ``memqa.library.filter_values`` gives them)
+    restricted to what the index holds, so the schema lists them.
+
+    >>> M = search_args_model([1, 2], ["mexico-2022"], library={"country": ["Mexico"]})
+    >>> M(question="q", objective=2, country="MEXICO").country
+    'Mexico'
     """
+    narrowed: dict[str, Any] = {}
+    for name, what in LIBRARY_DESCRIPTIONS.items():
+        values = list((library or {}).get(name) or ())
+        if values:
+            narrowed[name] = (_one_of(values) | None, Field(
+                None, description=f"{what}. Leave empty for all.", examples=[values[0]]))
     objective_t: Any = JSONInt
     if objectives:
         objective_t = Annotated[Literal.__getitem__(tuple(objectives)), BeforeValidator(_json_integer)]
@@ -104,6 +149,36 @@ def search_args_model(objectives: list[int], reports: list[str], base: type[Sear
             Field(None, description="Only this report id (the reports in the index). Leave empty to search all.",
                   examples=[reports[0] if reports else "mexico-2022"]),
         ),
+        **narrowed,
+    )
+
+
+class CompareArgs(BaseModel):
+    """A priority action to compare across reports."""
+
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{"priority_action": "2.4"},
+                                                              {"priority_action": "2.4", "question": "ION focal points"}]})
+
+    priority_action: str = Field(description="The priority action's number 'N.M', e.g. '2.4'.", examples=["2.4"],
+                                 json_schema_extra={"pattern": PRIORITY_ACTION_PATTERN})
+    reports: list[str] | None = Field(None, description="Only these report ids (default: every report that has it).",
+                                      json_schema_extra={"minItems": 1})
+    question: str | None = Field(
+        None, description="Optional: show each report's window that best matches this question "
+        f"(1–{MAX_QUESTION_CHARS} characters).",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": QUESTION_PATTERN})
+
+
+def compare_args_model(reports: list[str]) -> type[CompareArgs]:
+    """``CompareArgs`` with ``reports`` restricted to the index's report ids."""
+    if not reports:
+        return CompareArgs
+    return create_model(
+        "CompareArgs", __base__=CompareArgs, __doc__=CompareArgs.__doc__,
+        reports=(list[Literal.__getitem__(tuple(reports))] | None, Field(
+            None, description="Only these report ids (default: every report that has it).",
+            json_schema_extra={"minItems": 1}, examples=[reports[:2]])),
     )
 
 

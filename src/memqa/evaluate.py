@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 import warnings
 from collections import defaultdict
@@ -255,8 +256,21 @@ def main(args) -> int:
     if unknown:
         raise MemqaError(f"unknown configuration(s) {', '.join(unknown)}; see `memqa eval --list`.")
     gold = load_gold(Path(args.gold))  # a bad gold file fails before the models load
+    from .store import read_manifest
+
+    built = {e["id"] for e in read_manifest(Path(args.index))["encoders"]}
+    lacking = {n: sorted(CONFIGS[n].encoders() - built) for n in names if CONFIGS[n].encoders() - built}
+    if lacking:
+        need = sorted({e for es in lacking.values() for e in es})
+        fix = f"rebuild it with `memqa build --encoders {','.join(sorted(built | set(need)))}` to compare them"
+        if args.configs:  # asked for by name: an error, not a silently different configuration
+            raise MemqaError(f"the index has no {', '.join(need)} vectors, which {', '.join(lacking)} need; {fix}.")
+        print(f"memqa: skipping {', '.join(lacking)}: the index has no {', '.join(need)} vectors ({fix}).",
+              file=sys.stderr)
+        names = [n for n in names if n not in lacking]
     assistant = Assistant.load(args.index, corpus_dir=args.corpus, load_all=True)
     result = run_eval(assistant, gold, names)
+    result["skipped"] = {n: f"index lacks {', '.join(e)}" for n, e in lacking.items()}
     result["gold_file"] = str(args.gold)
     result["manifest"] = {k: v for k, v in assistant.data.manifest.items() if k != "files"}
     table = markdown_table(result)

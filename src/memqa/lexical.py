@@ -71,14 +71,17 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        return cls.from_tokens([tokenize(t) or ["__empty__"] for t in texts])
+
+    @classmethod
+    def from_tokens(cls, corpus_tokens: Sequence[Sequence[str]]) -> LexicalIndex:
+        """BM25 over documents already tokenized with ``tokenize`` (the build caches tokens per report)."""
         import bm25s
 
         _quiet_bm25s()
-
         r = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        corpus_tokens = [tokenize(t) or ["__empty__"] for t in texts]
-        r.index(corpus_tokens, show_progress=False)
-        return cls(r, len(texts))
+        r.index([list(t) for t in corpus_tokens], show_progress=False)
+        return cls(r, len(corpus_tokens))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for ``query`` (zeros when no query word is known)."""

@@ -11,6 +11,12 @@ MAX_QUESTION_CHARS = 2000
 MIN_MAX_TOKENS = 50  # smallest token budget a chat tool may ask for (a citation plus one sentence)
 
 # Ranking ---------------------------------------------------------------------------------------
+# Candidate search (memqa.retrieval): each vector search asks for this many passages, not for every
+# vector, so the work after the search does not grow with the library; units without a candidate get
+# no score from that retriever. Sentences are scored only inside the units that some retriever found
+# (dense candidates plus the LEXICAL_CANDIDATES best units by BM25). Chosen on eval/gold.jsonl (README).
+SEARCH_K = 100
+LEXICAL_CANDIDATES = 50
 JUDGE_DEPTH = 5  # answerability always looks at the top 5 units, whatever k is asked for
 EVAL_DEPTH = 10  # ranks scored by `memqa eval` (MRR@10, nDCG@10)
 BM25_K1 = 1.2

@@ -1,10 +1,12 @@
 """The Model Context Protocol server: ``memqa mcp`` (stdio) or ``memqa mcp --http`` (streamable HTTP).
 
-Three read-only tools over one ``Assistant`` loaded at startup:
+Four read-only tools over one ``Assistant`` loaded at startup:
 
-* ``search_report(question, k=5, objective=None, max_tokens=None)`` — cited passages, best first;
+* ``search_report(question, k=5, objective=None, max_tokens=None, kind, report, country, year, round,
+  thematic_area, language)`` — cited passages, best first, from the part of the library the filters allow;
 * ``get_section(id)`` — one citable unit in full;
-* ``list_sections(detail=False)`` — the table of contents (compact unless ``detail``).
+* ``list_sections(detail=False)`` — the table of contents (compact unless ``detail``);
+* ``compare(priority_action, reports=None, question=None)`` — one priority action side by side across reports.
 
 Each result carries readable text (what the model quotes) and structured content (the shared JSON
 shape of ``memqa.render`` plus ``tokens``). Bad arguments come back as tool errors (``is_error``)
@@ -27,12 +29,15 @@ from .contract import check_args
 from .errors import MemqaError
 from .limits import K_DEFAULT
 from .render import to_json
-from .tools import search_result, section_result, toc_result
+from .tools import compare_result, search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
     LIST_DETAIL,
     GetSectionArgs,
     ListSectionsArgs,
+    compare_description,
+    compare_parameters,
+    compare_tool_model,
     get_section_description,
     instructions,
     list_sections_description,
@@ -70,14 +75,15 @@ def _result(text: str, structured: dict) -> CallToolResult:
 
 
 def create_server(assistant) -> MCPServer:
-    """An MCPServer exposing search_report, get_section and list_sections over ``assistant``.
+    """An MCPServer exposing search_report, get_section, list_sections and compare over ``assistant``.
 
     Tool functions are synchronous; the SDK runs them on worker threads (``Assistant.ask`` is thread-safe).
     """
     server = _ContractServer(name="memqa", title="MEM report assistant", version=__version__,
                              instructions=instructions(assistant), log_level="WARNING",
                              argument_models={"search_report": search_tool_model(assistant),
-                                              "get_section": GetSectionArgs, "list_sections": ListSectionsArgs})
+                                              "get_section": GetSectionArgs, "list_sections": ListSectionsArgs,
+                                              "compare": compare_tool_model(assistant)})
     # Argument schemas and checks come from memqa.contract (as HTTP's); the advertised ranges are in the
     # schema, and the checks answer with one line that says how to fix the call.
     props = search_parameters(assistant)["properties"]
@@ -94,18 +100,36 @@ def create_server(assistant) -> MCPServer:
     ScorecardStatus = Annotated[str | None, Field(
         description="Only this status: positive, gap, partial, not_applicable or none.",
         json_schema_extra={"enum": ["positive", "gap", "partial", "not_applicable", "none", None]})]
+    Country, Year, Round = arg("country", str | None), arg("year", int | None), arg("round", str | None)
+    ThematicArea, Language = arg("thematic_area", str | None), arg("language", str | None)
     SectionId = Annotated[str, Field(description=GET_SECTION_ID)]
+    cprops = compare_parameters(assistant)["properties"]
+    PriorityAction = Annotated[str, Field(description=cprops["priority_action"]["description"])]
+    Reports = Annotated[list[str] | None, Field(description=cprops["reports"]["description"])]
+    CompareQuestion = Annotated[str | None, Field(description=cprops["question"]["description"])]
     ListDetail = Annotated[bool, Field(description=LIST_DETAIL)]
 
     @server.tool(name="search_report", title="Search the MEM reports", description=search_description(assistant),
                  annotations=READ_ONLY)
     def search_report(question: Question, k: K = K_DEFAULT, objective: Objective = None,
-                      max_tokens: MaxTokens = None, kind: Kind = None, report: Report = None) -> CallToolResult:
+                      max_tokens: MaxTokens = None, kind: Kind = None, report: Report = None,
+                      country: Country = None, year: Year = None, round: Round = None,
+                      thematic_area: ThematicArea = None, language: Language = None) -> CallToolResult:
         try:
             return _result(*search_result(assistant, question, k=k, objective=objective, max_tokens=max_tokens,
-                                          kind=kind, report=report))
+                                          kind=kind, report=report, country=country, year=year, round=round,
+                                          thematic_area=thematic_area, language=language))
         except MemqaError as e:
             raise ToolError(str(e)) from e
+
+    @server.tool(name="compare", title="Compare a priority action across reports",
+                 description=compare_description(assistant), annotations=READ_ONLY)
+    def compare(priority_action: PriorityAction, reports: Reports = None,
+                question: CompareQuestion = None) -> CallToolResult:
+        try:
+            return _result(*compare_result(assistant, priority_action, reports=reports, question=question))
+        except MemqaError as e:
+            raise ToolError(f"{e} Call list_sections to see each report's priority actions.") from e
 
     @server.tool(name="get_section", title="Read one section", description=get_section_description(assistant),
                  annotations=READ_ONLY)

@@ -74,13 +74,22 @@ def rrf(unit_scores: Mapping[str, np.ndarray], weights: Mapping[str, float], k: 
 
 
 def minmax(x: np.ndarray) -> np.ndarray:
+    """Finite values scaled to 0..1, absent (-inf) ones 0. Equal finite values carry no order, so they get 0
+    when every entry has one, and 1 when some are absent: a retriever that found only tied units (BM25 on
+    one matching unit, or on copies of one text) still lifts them above the units it did not find.
+
+    >>> minmax(np.array([2.0, -np.inf])).tolist(), minmax(np.array([2.0, 2.0])).tolist()
+    ([1.0, 0.0], [0.0, 0.0])
+    """
     finite = np.isfinite(x)
     if not finite.any():
-        return np.zeros_like(x)
+        return np.zeros_like(x, dtype=np.float64)
     lo, hi = x[finite].min(), x[finite].max()
     out = np.zeros_like(x, dtype=np.float64)
     if hi > lo:
         out[finite] = (x[finite] - lo) / (hi - lo)
+    elif not finite.all():
+        out[finite] = 1.0
     return out
 
 

@@ -10,7 +10,7 @@ import re
 import textwrap
 from typing import Any
 
-from .types import Answer, Citation, where
+from .types import Answer, Citation, Comparison, where
 
 
 def to_json(value: Any) -> Any:
@@ -183,3 +183,37 @@ def scorecard_text(rows, width: int = 100) -> str:
         counts[r.assessment.status] = counts.get(r.assessment.status, 0) + 1
     lines += ["", "  " + ", ".join(f"{STATUS_WORDS.get(k, k)}: {v}" for k, v in sorted(counts.items()))]
     return "\n".join(lines) + "\n"
+def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str:
+    """A comparison for a terminal: one block per report — its label and title, source lines and full
+    reference (``cite``), then exactly the text they cite (highlights marked »…« when there is a question)."""
+    width = max(40, width)
+    left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
+    lines = textwrap.wrap(f"Priority Action {c.priority_action} across {len(c.entries)} report(s)"
+                          + (f", best-matching windows for: {c.question}" if c.question else ""), width=width)
+    if c.notice:
+        lines += textwrap.wrap(f"! {c.notice}", width=width, subsequent_indent="  ")
+    lines.append("")
+    for e in c.entries:
+        ci = e.citation
+        where = ", ".join(str(x) for x in (e.country, e.year) if x)
+        lines.append(f"== {e.report}" + (f" ({where})" if where else ""))
+        lines += textwrap.wrap(f"{ci.label} — {ci.title}" + ("" if e.score is None else f"  (score {e.score:.3f})"),
+                               width=width, subsequent_indent="    ")
+        one = ci.start_line == ci.end_line
+        lines.append(f"    {ci.source}, {'line' if one else 'lines'} {ci.start_line}{'' if one else f'–{ci.end_line}'}")
+        if ci.cite:
+            lines.append(f"    {ci.cite}")
+        start = heading_end(e.text, ci.priority_action)
+        spans = [type(x)(x.text, x.start - start, x.end - start) for x in e.highlights if x.start >= start]
+        for source_line in mark(e.text[start:], spans, _ON, _OFF).strip().splitlines():
+            if source_line.strip():
+                lines += _wrap(source_line, width, "    ")
+        if e.continues_below:
+            lines.append(f"    […] (continues below: memqa section {ci.section_id})")
+        if e.assessment:
+            lines += _wrap(f"CICAD's assessment: {e.assessment}", width, "    ")
+        lines.append("")
+    if c.missing:
+        lines += textwrap.wrap(f"Not in: {', '.join(c.missing)} (no Priority Action {c.priority_action}).", width=width)
+    text = "\n".join(lines).rstrip() + "\n"
+    return text.replace(_ON, left).replace(_OFF, right)

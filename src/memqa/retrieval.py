@@ -14,11 +14,32 @@ from types import MappingProxyType
 import numpy as np
 
 from .encoders import Encoder
+from .errors import CorruptIndexError
 from .language import detect
-from .limits import WINDOW_DENSE_FALLBACK
-from .ranking import RankConfig, fuse, group_max, minmax
+from .limits import LEXICAL_CANDIDATES, SEARCH_K, WINDOW_DENSE_FALLBACK
+from .ranking import RankConfig, fuse, minmax
 from .store import IndexData
 from .types import Passage, Section
+
+
+class ExactScores:
+    """The question's cosine with any rows of a vector matrix, computed when asked: ``scores[rows]``.
+
+    Highlights, windows and answerability look at the sentences of a handful of units; computing
+    just those keeps the query's cost independent of the library's size.
+
+    >>> ExactScores(np.eye(3, dtype=np.float32), np.array([0, 2, 1], dtype=np.float32))[[1, 2]].tolist()
+    [2.0, 1.0]
+    """
+
+    def __init__(self, vectors: np.ndarray, query: np.ndarray) -> None:
+        self.vectors, self.query = vectors, query
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def __getitem__(self, rows):
+        return self.vectors[rows] @ self.query
 
 
 @dataclass(frozen=True)
@@ -26,17 +47,45 @@ class Retrieval:
     """Everything one query computed before it is turned into an answer (eval uses it too)."""
 
     lang: str
-    unit_scores: Mapping[str, np.ndarray]  # retriever name -> score per unit, filter mask applied
-    passage_scores: Mapping[str, np.ndarray]  # retriever name -> score per passage
-    segment_scores: Mapping[str, np.ndarray]  # encoder id -> cosine per segment
+    unit_scores: Mapping[str, np.ndarray]  # retriever name -> score per unit (-inf: not a candidate / filtered)
+    passage_scores: Mapping[str, np.ndarray | ExactScores]  # retriever name -> score per passage
+    segment_scores: Mapping[str, ExactScores]  # encoder id -> cosine per segment, on demand
     fused: np.ndarray  # fused score per unit; -inf outside the filter mask
     timings: Mapping[str, float]  # seconds per stage
+
+
+def stored_vectors(index) -> np.ndarray:
+    """The float32 vectors a FAISS flat index holds, as a read-only numpy view (no copy)."""
+    import faiss
+
+    index = faiss.downcast_index(getattr(index, "storage", None) or index)
+    if isinstance(index, faiss.IndexFlat):
+        v = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+        v.flags.writeable = False
+        return v
+    return index.reconstruct_n(0, index.ntotal)
+
+
+def single_threaded_faiss() -> None:
+    """One OpenMP thread for FAISS. A query searches ~100 candidates among at most ~10^5 vectors, which
+    takes a fraction of a millisecond on one core; a team of OpenMP threads gains nothing there, and its
+    threads keep spinning after each search, competing with the encoder's own threads for the cores
+    (measured in eval/bench_library.py: the e5 encode slowed several-fold after FAISS had run)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
+def _starts(owner: np.ndarray, n_groups: int) -> np.ndarray:
+    """Offset of each group's first member in ``owner`` (sorted), for ``np.maximum.reduceat``."""
+    return np.searchsorted(owner, np.arange(n_groups + 1))
 
 
 class Retriever:
     """Scores a question against one loaded index with the given encoders."""
 
     def __init__(self, data: IndexData, encoders: Mapping[str, Encoder]) -> None:
+        single_threaded_faiss()
         self.data = data
         self.encoders = MappingProxyType(dict(encoders))
         self.sections: tuple[Section, ...] = data.sections
@@ -44,16 +93,16 @@ class Retriever:
         self.segments = data.segments
         self.lexical = data.lexical
         self.unit_index: Mapping[str, int] = MappingProxyType({s.id: i for i, s in enumerate(self.sections)})
+        n_units = len(self.sections)
         self.unit_of_passage = np.array([self.unit_index[p.section_id] for p in self.passages], dtype=np.int64)
         self.unit_of_segment = np.array([self.unit_index[g.section_id] for g in self.segments], dtype=np.int64)
-        passages_of: dict[int, list[int]] = {}
-        for pi, si in enumerate(self.unit_of_passage):
-            passages_of.setdefault(int(si), []).append(pi)
-        segments_of: dict[int, list[int]] = {}
-        for gi, si in enumerate(self.unit_of_segment):
-            segments_of.setdefault(int(si), []).append(gi)
-        self._passages_of = {k: tuple(v) for k, v in passages_of.items()}
-        self._segments_of = {k: tuple(v) for k, v in segments_of.items()}
+        # The build writes passages and segments in unit order, so each unit's are one contiguous run.
+        for owner in (self.unit_of_passage, self.unit_of_segment):
+            if len(owner) and np.any(np.diff(owner) < 0):
+                raise CorruptIndexError("the index's passages or sentences are not in unit order; run `memqa build`.")
+        self._p_start = _starts(self.unit_of_passage, n_units)
+        self._g_start = _starts(self.unit_of_segment, n_units)
+        self._passage_vectors = {eid: stored_vectors(ix) for eid, ix in data.dense.items()}
         self.sentence_encoder = self.sentence_encoder_of(self.encoders)
 
     @staticmethod
@@ -63,11 +112,27 @@ class Retriever:
 
     def passages_of(self, unit: int) -> tuple[int, ...]:
         """Passage indices of a unit, in text order."""
-        return self._passages_of.get(unit, ())
+        return tuple(range(self._p_start[unit], self._p_start[unit + 1]))
 
     def segments_of(self, unit: int) -> tuple[int, ...]:
         """Segment (sentence, list item, table row) indices of a unit, in text order."""
-        return self._segments_of.get(unit, ())
+        return tuple(range(self._g_start[unit], self._g_start[unit + 1]))
+
+    def _search(self, eid: str, q: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``SEARCH_K`` best passages (ids, cosines) among the ``allowed`` ones (None: all)."""
+        import faiss
+
+        index = self.data.dense[eid]
+        n = index.ntotal if allowed is None else int(allowed.sum())
+        if n == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = None
+        if allowed is not None:
+            bits = np.packbits(allowed, bitorder="little")
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)))
+        sims, ids = index.search(q[None, :], min(SEARCH_K, n), params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], sims[0][keep]
 
     def retrieve(self, question: str, config: RankConfig, mask: np.ndarray | None = None,
                  lang: str | None = None) -> Retrieval:
@@ -85,24 +150,44 @@ class Retriever:
         t2 = time.perf_counter()
         if mask is None:
             mask = np.ones(n_units, dtype=bool)
+        allowed = None if mask.all() else mask[self.unit_of_passage]
         p_scores, u_scores, g_scores = {}, {}, {}
-        for eid, q in qvecs.items():
-            index = self.data.dense[eid]
-            n = index.ntotal
-            sims, ids = index.search(q[None, :], n)
-            s = np.full(n, -np.inf, dtype=np.float32)
-            s[ids[0]] = sims[0]
-            p_scores[f"dense:{eid}"] = s
-            u_scores[f"dense:{eid}"] = group_max(s, self.unit_of_passage, n_units)
-            g = self.data.segment_vectors[eid] @ q
-            g_scores[eid] = g
-            u_scores[f"sent:{eid}"] = group_max(g, self.unit_of_segment, n_units)
-        # BM25 always runs (under a millisecond; answerability uses it in every language). A passage
-        # sharing no word with the question is absent from the lexical ranking, not ranked last.
+        # BM25 always runs (a millisecond; answerability uses it in every language). A passage sharing
+        # no word with the question is absent from the lexical ranking, not ranked last.
         lex = self.lexical.scores(question)
-        lex = np.where(lex > 0, lex, -np.inf).astype(np.float32)
-        p_scores["lexical"] = lex
-        u_scores["lexical"] = group_max(lex, self.unit_of_passage, n_units)
+        hit = np.flatnonzero(lex > 0)
+        p_scores["lexical"] = np.where(lex > 0, lex, -np.inf).astype(np.float32)
+        u_lex = np.full(n_units, -np.inf)
+        np.maximum.at(u_lex, self.unit_of_passage[hit], lex[hit].astype(np.float64))
+        u_lex = np.where(mask, u_lex, -np.inf)
+        u_scores["lexical"] = u_lex
+        found = np.isfinite(u_lex)
+        lexical_top = np.flatnonzero(found)
+        if len(lexical_top) > LEXICAL_CANDIDATES:
+            lexical_top = lexical_top[np.argpartition(-u_lex[lexical_top], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
+        candidates: dict[str, np.ndarray] = {}
+        for eid, q in qvecs.items():
+            ids, sims = self._search(eid, q, allowed)
+            u = np.full(n_units, -np.inf)
+            np.maximum.at(u, self.unit_of_passage[ids], sims.astype(np.float64))
+            u_scores[f"dense:{eid}"] = u
+            p_scores[f"dense:{eid}"] = ExactScores(self._passage_vectors[eid], q)
+            candidates[eid] = self.unit_of_passage[ids]
+        for eid, q in qvecs.items():
+            # Sentences are scored inside the units some retriever found: the dense candidates of every
+            # encoder and the best units by BM25 (a few hundred sentences, whatever the library's size).
+            units = np.unique(np.concatenate([lexical_top, *candidates.values()]))
+            lo, hi = self._g_start[units], self._g_start[units + 1]
+            units, lo, hi = units[hi > lo], lo[hi > lo], hi[hi > lo]
+            runs = hi - lo
+            first = np.cumsum(runs) - runs  # where each unit's run starts among ``rows``
+            rows = np.arange(runs.sum()) + np.repeat(lo - first, runs)
+            exact = ExactScores(self.data.segment_vectors[eid], q)
+            s = np.full(n_units, -np.inf)
+            if len(rows):
+                s[units] = np.maximum.reduceat(exact[rows].astype(np.float64), first)
+            u_scores[f"sent:{eid}"] = s
+            g_scores[eid] = exact
         # Filters apply to every unit score, so what the answer stage judges is what is returned.
         u_scores = {name: np.where(mask, v, -np.inf) for name, v in u_scores.items()}
         fused = fuse(u_scores, config, lang, mask)
@@ -121,5 +206,5 @@ class Retriever:
         total = np.zeros(len(cands))
         for name, w in weights.items():
             if w > 0 and name in r.passage_scores:
-                total += w * minmax(np.asarray(r.passage_scores[name])[list(cands)].astype(np.float64))
+                total += w * minmax(np.asarray(r.passage_scores[name][list(cands)], dtype=np.float64))
         return cands[int(np.argmax(total))]

@@ -9,6 +9,7 @@ Layout of ``index/``::
     dense-<encoder>.faiss    inner-product index of passage vectors, one per encoder
     segments-<encoder>.npy   segment vectors, one per encoder
     lexical/                 bm25s index over passages
+    cache/                   build cache (``memqa.cache``): not part of the index, not in the manifest
 
 ``save_index`` writes everything into a temporary sibling folder and renames it into place, so a
 crash mid-build leaves the previous index usable. ``load_index`` checks the manifest first.
@@ -21,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +91,14 @@ def save_index(
     passage_vectors: dict,
     segment_vectors: dict,
     lexical: LexicalIndex,
+    carry: Mapping[str, Path] | None = None,
     assessments: dict | None = None,
 ) -> Path:
-    """Write a complete index to ``folder`` atomically (temp folder + rename)."""
+    """Write a complete index to ``folder`` atomically (temp folder + rename).
+
+    ``carry`` maps paths inside the new index to files to put there (hard-linked when possible), outside
+    the manifest: the build cache entries the next build may reuse (``memqa.cache``).
+    """
     import faiss
 
     folder = Path(folder)
@@ -119,6 +126,13 @@ def save_index(
         keep = folder / "README.md"  # the one committed file in index/ survives rebuilds (not in the manifest)
         if keep.is_file():
             shutil.copy2(keep, tmp / "README.md")
+        for rel, src in (carry or {}).items():
+            dst = tmp / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
         manifest = {**manifest, "format": FORMAT, "memqa_version": __version__, "files": files}
         with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=2, ensure_ascii=False)

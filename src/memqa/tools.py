@@ -19,11 +19,12 @@ from collections.abc import Mapping, Sequence
 from .contract import check_args
 from .errors import BadQuestionError
 from .limits import K_DEFAULT, MIN_MAX_TOKENS
+from .render import comparison_text as render_comparison
 from .render import heading, to_json
 from .render import heading_end as render_heading_end
 from .segments import segment
 from .tokens import ENCODING, count_tokens
-from .types import Citation, Section, where
+from .types import Citation, Comparison, Section, where
 
 NOT_ANSWERED = "The report does not seem to answer this question."
 TRIM_MARK = " […]"
@@ -328,26 +329,45 @@ def toc_result(sections: Sequence[Section], detail: bool = False,
 # ---------------------------------------------------------------------------- one call, any front end
 def search_result(assistant, question: str, k: int = K_DEFAULT, objective: int | None = None,
                   max_tokens: int | None = None, kind: str | None = None,
-                  report: str | None = None) -> tuple[str, dict]:
+                  report: str | None = None, **library: object) -> tuple[str, dict]:
     """(text, structured) for ``search_report``: check the arguments (``memqa.contract``, as HTTP
     does), ask, then fit into ``max_tokens``. Raises a ``MemqaError`` (``BadQuestionError`` /
-    ``BudgetTooSmallError``) whose message says how to fix the call.
+    ``BudgetTooSmallError``) whose message says how to fix the call. ``library`` takes the report
+    filters country, year, round, thematic_area and language.
     ``structured["tokens"] == count_tokens(text)``.
     """
     from .toolspec import search_tool_model
 
     args = {"question": question, "k": k, "objective": objective, "max_tokens": max_tokens, "kind": kind,
-            "report": report}
+            "report": report, **library}
     a = check_args(search_tool_model(assistant), {k: v for k, v in args.items() if v is not None})
-    answer = assistant.ask(a.question, k=a.k, objective=a.objective, kind=a.kind, report=a.report)
+    answer = assistant.ask(a.question, k=a.k, **a.filters())
     fitted, _ = fit_to_budget(to_json(answer), a.max_tokens)
     return search_text(fitted), fitted
+
+
+# ---------------------------------------------------------------------------- comparison
+def comparison_text(c: Comparison, tokens: int = 0) -> str:
+    """A comparison as the model reads it (``memqa.render.comparison_text``) plus the token line."""
+    return f"{render_comparison(c)}\n[{tokens} tokens ({ENCODING})]"
+
+
+def compare_result(assistant, priority_action: str, reports: list[str] | None = None,
+                   question: str | None = None) -> tuple[str, dict]:
+    """(text, structured) for the ``compare`` tool; arguments checked by ``memqa.contract`` as on HTTP."""
+    from .toolspec import compare_tool_model
+
+    args = {"priority_action": priority_action, "reports": reports, "question": question}
+    a = check_args(compare_tool_model(assistant), {k: v for k, v in args.items() if v is not None})
+    c = assistant.compare(a.priority_action, reports=a.reports, question=a.question)
+    n = _settle(lambda s: comparison_text(c, s["tokens"]), {})
+    return comparison_text(c, n), {**to_json(c), "tokens": n, "encoding": ENCODING}
 
 
 def call_tool(assistant, name: str, arguments: object) -> str:
     """Run one chat-tool call by name, as OpenAI-style function calling sends it (arguments as a dict or
     the JSON string of one), and return the text for the model: ``search_report``, ``get_section`` or
-    ``list_sections``. Every argument is checked against the tool's schema (``memqa.toolspec``, the same
+    ``list_sections`` or ``compare``. Every argument is checked against the tool's schema (``memqa.toolspec``, the same
     models MCP and HTTP use), so an unknown or misspelt one raises ``BadQuestionError`` naming the accepted
     fields; an unknown section raises ``NotFoundError``; nothing raises ``TypeError``.
 
@@ -355,7 +375,7 @@ def call_tool(assistant, name: str, arguments: object) -> str:
     """
     import json
 
-    from .toolspec import TOOL_NAMES, GetSectionArgs, ListSectionsArgs, search_tool_model
+    from .toolspec import TOOL_NAMES, GetSectionArgs, ListSectionsArgs, compare_tool_model, search_tool_model
 
     if isinstance(arguments, str | bytes):
         try:
@@ -369,8 +389,7 @@ def call_tool(assistant, name: str, arguments: object) -> str:
     args = dict(arguments)
     if name == "search_report":
         a = check_args(search_tool_model(assistant), args)
-        return search_result(assistant, a.question, k=a.k, objective=a.objective, max_tokens=a.max_tokens,
-                             kind=a.kind, report=a.report)[0]
+        return search_result(assistant, a.question, k=a.k, max_tokens=a.max_tokens, **a.filters())[0]
     if name == "get_section":
         a = check_args(GetSectionArgs, args)
         section = assistant.resolve_section(a.id)
@@ -378,4 +397,7 @@ def call_tool(assistant, name: str, arguments: object) -> str:
     if name == "list_sections":
         a = check_args(ListSectionsArgs, args)
         return toc_result(assistant.sections, a.detail, assistant.report_metas)[0]
+    if name == "compare":
+        a = check_args(compare_tool_model(assistant), args)
+        return compare_result(assistant, a.priority_action, reports=a.reports, question=a.question)[0]
     raise BadQuestionError(f"unknown tool {name!r}; memqa's tools are {', '.join(TOOL_NAMES)}.")

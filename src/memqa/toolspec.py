@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .contract import SearchArgs, ToolSearchArgs, search_args_model
+from .contract import CompareArgs, SearchArgs, ToolSearchArgs, compare_args_model, search_args_model
 from .tools import shorten
 
 GET_SECTION_ID = (
@@ -18,7 +18,7 @@ GET_SECTION_ID = (
     "Priority Action 5.4, '<report>/summary-3' for the evaluative summary of objective 3, '<report>/preface'. "
     "'Priority Action 5.4', 'pa-5.4' or '5.4' also work (add '<report>/' when several reports have it)."
 )
-TOOL_NAMES = ("search_report", "get_section", "list_sections")
+TOOL_NAMES = ("search_report", "get_section", "list_sections", "compare")
 LIST_DETAIL = ("False (default): a compact contents, ids with titles cut to a few words. True: every unit with "
                "its full id, full title and source lines (about four times the tokens).")
 
@@ -116,7 +116,26 @@ def search_tool_model(assistant=None) -> type[SearchArgs]:
     if assistant is None:
         return ToolSearchArgs
     titles = {o: shorten(t, 10) for o, t in objective_titles(assistant).items()}  # the schema is read every turn
-    return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs, titles)
+    return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs, titles,
+                             assistant.library.values)
+
+
+@lru_cache(maxsize=8)
+def compare_tool_model(assistant=None) -> type[CompareArgs]:
+    """``CompareArgs`` narrowed to the loaded index's report ids."""
+    return CompareArgs if assistant is None else compare_args_model(list(assistant.reports))
+
+
+def compare_description(assistant=None) -> str:
+    return (
+        "Compare one priority action across the CICAD MEM evaluation reports of the library, side by side: for "
+        "each report that has it, the priority action's title, its text (the whole unit, or with a question the "
+        "window that best matches it) and the citation of exactly that text, plus the reports that lack it. "
+        + scope(assistant) + " Use it for questions such as 'how do countries handle Project ION?' once you know "
+        "the priority action's number (search_report or list_sections give it). Each block's citation belongs to "
+        "that report only: cite each country from its own block. Priority-action numbers follow each round's plan "
+        "of action, so check the titles when the result says the reports come from different rounds."
+    )
 
 
 def search_parameters(assistant=None) -> dict:
@@ -138,6 +157,13 @@ def _parameters(model: type[BaseModel]) -> dict:
     return schema
 
 
+def compare_parameters(assistant=None) -> dict:
+    """JSON schema of ``compare``'s arguments (MCP and OpenAI function calling)."""
+    schema = _parameters(compare_tool_model(assistant))
+    schema.pop("examples", None)
+    return schema
+
+
 def get_section_parameters() -> dict:
     """JSON schema of ``get_section``'s arguments.
 
@@ -153,10 +179,10 @@ def list_sections_parameters() -> dict:
 
 
 def openai_tools(assistant=None) -> list[dict]:
-    """The OpenAI function-calling ``tools`` list: search_report, get_section, list_sections.
+    """The OpenAI function-calling ``tools`` list: search_report, get_section, list_sections, compare.
 
     >>> [t["function"]["name"] for t in openai_tools()]
-    ['search_report', 'get_section', 'list_sections']
+    ['search_report', 'get_section', 'list_sections', 'compare']
     """
     def tool(name: str, description: str, parameters: dict) -> dict:
         return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
@@ -165,4 +191,5 @@ def openai_tools(assistant=None) -> list[dict]:
         tool("search_report", search_description(assistant), search_parameters(assistant)),
         tool("get_section", get_section_description(assistant), get_section_parameters()),
         tool("list_sections", list_sections_description(assistant), list_sections_parameters()),
+        tool("compare", compare_description(assistant), compare_parameters(assistant)),
     ]

@@ -312,3 +312,56 @@ class SectionFull:
         e = TocEntry.of(s, passages, tokens)
         return cls(**{f.name: getattr(e, f.name) for f in fields(e)}, text=s.text,
                    citation=Citation.of(s, meta=meta), assessments=assessments)
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One report of the library with its metadata and counts (``GET /reports``, ``memqa reports``)."""
+
+    report_id: str
+    source: str
+    country: str
+    year: int | None
+    round: str
+    thematic_area: str
+    document_code: str
+    title: str
+    language: str
+    sections: int  # citable units
+    priority_actions: int  # priority-action headings (a joint unit answers two)
+    passages: int  # indexed windows
+
+
+@dataclass(frozen=True)
+class ComparisonEntry:
+    """One report's unit for a priority action: what it says, and the citation of exactly that text.
+
+    ``text`` is the whole unit when it fits ``UNIT_SHOW_TOKENS``, else its window that best matches the
+    comparison's question (its first window without one); ``citation.report`` is always ``report``.
+    """
+
+    report: str
+    country: str
+    year: int | None
+    round: str
+    thematic_area: str
+    label: str  # "Priority Action 2.4" (or "Priority Actions 8.1 and 8.2" for a joint unit)
+    title: str
+    text: str
+    highlights: tuple[Highlight, ...]  # sentences matching the question (none without one)
+    citation: Citation
+    score: float | None  # how well the text matches the question (None without one)
+    continues_above: bool = False
+    continues_below: bool = False
+    assessment: str | None = None  # CICAD's assessment of this priority action, when the index has it
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One priority action side by side across reports (``memqa compare``, ``GET /compare``, MCP ``compare``)."""
+
+    priority_action: str  # "N.M"
+    question: str | None
+    entries: tuple[ComparisonEntry, ...]  # one per report that has the priority action, in library order
+    missing: tuple[str, ...]  # reports compared that have no such priority action
+    notice: str  # e.g. the entries come from different rounds or thematic areas

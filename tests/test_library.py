@@ -1,0 +1,366 @@
+"""A library of three reports (fake encoder): filters, comparison, incremental builds, a killed build.
+
+The three reports are the tiny Ruritania report and two copies with the country renamed (so their
+texts, and vectors, differ); Utopia lacks Priority Action 2.3. ``CountingEncoder`` counts every
+passage-side ``encode`` call, so "nothing re-embedded" is checked, not assumed.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import anyio
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from mcp import Client
+from memqa.api.app import create_app
+
+from conftest import TINY_REPORT
+from memqa.assistant import Assistant
+from memqa.build import build_index
+from memqa.cli import main
+from memqa.encoders import FakeEncoder
+from memqa.errors import BadQuestionError, NotFoundError
+from memqa.mcp_server import create_server
+from memqa.store import load_index
+from memqa.tools import compare_result
+
+REPORTS = {  # file stem -> (report id, country, year, round, language)
+    "mem-2022-ruritania": ("ruritania-2022", "Ruritania", 2022, "Eighth Evaluation Round", "en"),
+    "mem-2019-atlantis": ("atlantis-2019", "Atlantis", 2019, "Seventh Evaluation Round", "en"),
+    "mem-2022-utopia": ("utopia-2022", "Utopía", 2022, "Eighth Evaluation Round", "es"),
+}
+PA_23 = "Priority Action 2.3: Promote licit traditional uses.\n\nNot applicable.\n\n"
+
+
+class CountingEncoder(FakeEncoder):
+    """The fake encoder, counting the texts it embeds for the index (queries are not counted)."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        super().__init__()
+        self.calls, self.texts, self.fail_after = 0, 0, fail_after
+
+    def encode(self, texts, *, kind="passage"):
+        if kind == "passage":
+            if self.fail_after is not None and self.calls >= self.fail_after:
+                raise KeyboardInterrupt  # as a Ctrl-C or a crash midway through the embedding
+            self.calls += 1
+            self.texts += len(texts)
+        return super().encode(texts, kind=kind)
+
+
+def write_report(corpus: Path, stem: str, extra: str = "") -> None:
+    rid, country, year, rnd, lang = REPORTS[stem]
+    text = TINY_REPORT.replace("Ruritania", country)
+    if rid == "utopia-2022":
+        text = text.replace(PA_23, "")
+    (corpus / f"{stem}.txt").write_text(text + extra, encoding="utf-8")
+    meta = {"report_id": rid, "country": country, "year": year, "round": rnd, "thematic_area": "Supply reduction",
+            "document_code": f"CICAD/doc.0000/{year % 100}", "title": f"{country} {year}", "language": lang}
+    (corpus / f"{stem}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.fixture
+def library(tmp_path) -> tuple[Path, Path]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for stem in REPORTS:
+        write_report(corpus, stem)
+    index = tmp_path / "index"
+    build_index(corpus, index, [FakeEncoder()])
+    return corpus, index
+
+
+@pytest.fixture
+def assistant(library) -> Assistant:
+    corpus, index = library
+    return Assistant.load(index, encoders=[FakeEncoder()], corpus_dir=corpus)
+
+
+def vectors(index: Path) -> np.ndarray:
+    d = load_index(index)
+    return d.dense["fake"].reconstruct_n(0, d.dense["fake"].ntotal)
+
+
+# --------------------------------------------------------------------------- incremental builds
+def test_a_rebuild_with_nothing_changed_embeds_nothing(library):
+    corpus, index = library
+    enc = CountingEncoder()
+    m = build_index(corpus, index, [enc])
+    assert (enc.calls, enc.texts) == (0, 0)
+    assert m["build"]["embedded"] == {"fake": []}
+    assert sorted(m["build"]["reused"]["fake"]) == ["atlantis-2019", "ruritania-2022", "utopia-2022"]
+    assert m["build"]["parsed"] == []  # the parse is cached too
+
+
+def test_changing_adding_and_removing_a_report_embeds_only_that_report(library, tmp_path):
+    corpus, index = library
+    write_report(corpus, "mem-2019-atlantis", extra="\nCICAD also notes a new finding.\n")
+    enc = CountingEncoder()
+    m = build_index(corpus, index, [enc])
+    assert m["build"]["embedded"] == {"fake": ["atlantis-2019"]} and m["build"]["parsed"] == ["atlantis-2019"]
+    atlantis = [p for p in load_index(index).passages if p.id.startswith("atlantis-2019/")]
+    embedded = len(atlantis) + sum(1 for g in load_index(index).segments if g.section_id.startswith("atlantis"))
+    # plus the alignment of its evaluative summary (CICAD's assessments): its clauses and action titles only
+    atl = [s for s in load_index(index).sections if s.report == "atlantis-2019"]
+    aligned = sum(len(s.headings) for s in atl) + sum(s.text.count(".") for s in atl if s.kind == "evaluative_summary")
+    assert embedded <= enc.texts <= embedded + aligned
+    # The incremental index is the index a build from scratch gives.
+    fresh = tmp_path / "fresh"
+    build_index(corpus, fresh, [FakeEncoder()])
+    assert np.array_equal(vectors(index), vectors(fresh))
+    assert load_index(index).passages == load_index(fresh).passages
+
+    (corpus / "mem-2022-utopia.txt").unlink()
+    (corpus / "mem-2022-utopia.json").unlink()
+    enc = CountingEncoder()
+    m = build_index(corpus, index, [enc])
+    assert enc.calls == 0 and m["build"]["removed"] == ["utopia-2022"]
+    assert {r["report_id"] for r in m["reports"]} == {"ruritania-2022", "atlantis-2019"}
+    # The swap drops cache entries the new index no longer uses.
+    assert len(list((index / "cache" / "fake").glob("*.npz"))) == 2
+
+
+def test_a_killed_build_leaves_the_old_index_serving_and_keeps_finished_work(library):
+    corpus, index = library
+    before = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    for stem in REPORTS:  # every report changes, so every report needs embedding
+        write_report(corpus, stem, extra="\nA change that needs a rebuild.\n")
+    # Each report takes 2 batches (passages, then sentences): die as the second report starts.
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus, index, [CountingEncoder(fail_after=2)])
+    assert json.loads((index / "manifest.json").read_text(encoding="utf-8")) == before
+    old = Assistant.load(index, encoders=[FakeEncoder()])  # loadable (the corpus moved on: not checked here)
+    assert len(old.reports) == 3 and "needs a rebuild" not in " ".join(s.text for s in old.sections)
+    assert sorted(p.name for p in index.parent.iterdir() if p.name.startswith(".index")) == []
+    # The report finished before the kill is not embedded again.
+    enc = CountingEncoder()
+    m = build_index(corpus, index, [enc])
+    assert len(m["build"]["reused"]["fake"]) == 1 and len(m["build"]["embedded"]["fake"]) == 2
+
+
+def test_reports_with_the_same_text_are_embedded_once(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_report(corpus, "mem-2022-ruritania")
+    shutil.copy(corpus / "mem-2022-ruritania.txt", corpus / "mem-2022-copy.txt")
+    meta = json.loads((corpus / "mem-2022-ruritania.json").read_text(encoding="utf-8"))
+    (corpus / "mem-2022-copy.json").write_text(json.dumps({**meta, "report_id": "copy-2022"}), encoding="utf-8")
+    enc = CountingEncoder()
+    m = build_index(corpus, tmp_path / "index", [enc])
+    data = load_index(tmp_path / "index")
+    one = len(data.passages) // 2 + len(data.segments) // 2
+    # plus one alignment of the (shared) evaluative summaries: clauses and action titles, once
+    rur = [s for s in data.sections if s.report == "ruritania-2022"]
+    aligned = sum(len(s.headings) for s in rur) + sum(s.text.count(".") for s in rur if s.kind == "evaluative_summary")
+    assert one < enc.texts <= one + aligned
+    assert data.assessments["copy-2022/pa-1.1"]["status"] == data.assessments["ruritania-2022/pa-1.1"]["status"]
+    assert m["build"]["embedded"] == {"fake": ["copy-2022"]} and m["build"]["reused"] == {"fake": ["ruritania-2022"]}
+
+
+def test_build_prints_what_it_reused_and_embedded(library, capsys):
+    corpus, index = library
+    write_report(corpus, "mem-2019-atlantis", extra="\nAn edit.\n")
+    assert main(["build", "--corpus", str(corpus), "--index", str(index), "--encoders", "fake"]) == 0
+    out = capsys.readouterr().out
+    assert "reused fake vectors of 2 report(s): ruritania-2022, utopia-2022" in out
+    assert "embedded 1 report(s) with fake in" in out and out.rstrip().endswith("atlantis-2019")
+
+
+# --------------------------------------------------------------------------- filters
+def reports_of(answer) -> set[str]:
+    return {h.citation.report for h in answer.passages}
+
+
+def test_a_question_without_filters_ranks_across_the_library_and_names_each_report(assistant):
+    a = assistant.ask("dismantled clandestine laboratories", k=6)
+    # The three reports' Priority Action 1.2 (the same text but for the country) come first, each its own.
+    assert {h.citation.section_id for h in a.passages[:3]} == {f"{r}/pa-1.2" for r in assistant.reports}
+    for h in a.passages:
+        assert h.citation.section_id.startswith(h.citation.report + "/")
+        assert h.text in assistant.sections[assistant.retriever.unit_index[h.citation.section_id]].text
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"country": "Atlantis"}, {"atlantis-2019"}),
+    ({"country": "utopia"}, {"utopia-2022"}),  # case and accents do not matter
+    ({"year": 2022}, {"ruritania-2022", "utopia-2022"}),
+    ({"round": "seventh evaluation round"}, {"atlantis-2019"}),
+    ({"language": "es"}, {"utopia-2022"}),
+    ({"thematic_area": "Supply reduction", "year": 2019}, {"atlantis-2019"}),
+    ({"report": "ruritania-2022", "objective": 2}, {"ruritania-2022"}),
+])
+def test_library_filters_select_reports(assistant, filters, expected):
+    a = assistant.ask("laboratories precursor chemicals PEN Online", k=20, **filters)
+    assert a.passages and reports_of(a) == expected
+    mask = assistant.mask(**filters)
+    assert {assistant.sections[i].report for i in np.flatnonzero(mask)} == expected
+
+
+@pytest.mark.parametrize("filters, message", [
+    ({"country": "Peru"}, "country 'Peru' is not in the index; use one of 'Atlantis', 'Ruritania', 'Utopía'."),
+    ({"year": 2014}, "year 2014 is not in the index; use one of 2019, 2022."),
+    ({"language": "fr"}, "language 'fr' is not in the index; use one of 'en', 'es'."),
+    ({"round": "Ninth"}, "round 'Ninth' is not in the index; use one of"),
+])
+def test_unknown_filter_values_name_the_valid_ones(assistant, filters, message):
+    with pytest.raises(BadQuestionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        assistant.ask("laboratories", **filters)
+
+
+def test_filters_that_match_nothing_say_so(assistant):
+    a = assistant.ask("laboratories", country="Atlantis", year=2022)
+    assert a.passages == () and not a.answerable and "widen or remove the filters" in a.notice
+
+
+def test_filters_on_every_surface(library, assistant, capsys):
+    corpus, index = library
+    code = main(["ask", "--index", str(index), "--corpus", str(corpus), "--country", "atlantis", "--json",
+                 "laboratories"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert {p["citation"]["report"] for p in json.loads(out)["passages"]} == {"atlantis-2019"}
+    assert main(["ask", "--index", str(index), "--corpus", str(corpus), "--year", "1999", "labs"]) == 2
+    assert "year must be one of 2019, 2022 or left empty, got 1999." in capsys.readouterr().err
+
+    with TestClient(create_app(assistant)) as client:
+        r = client.post("/ask", json={"question": "laboratories", "year": 2019})
+        assert r.status_code == 200 and {p["citation"]["report"] for p in r.json()["passages"]} == {"atlantis-2019"}
+        r = client.post("/ask", json={"question": "laboratories", "country": "Peru"})
+        assert r.status_code == 422 and "country must be one of 'Atlantis', 'Ruritania', 'Utopía'" in r.json()["error"]
+        schema = client.get("/openapi.json").json()["components"]["schemas"]["SearchArgs"]["properties"]
+        assert schema["year"]["anyOf"][0]["enum"] == [2019, 2022]
+
+    async def body(client):
+        r = await client.call_tool("search_report", {"question": "laboratories", "language": "es"})
+        assert not r.is_error and {p["citation"]["report"] for p in r.structured_content["passages"]} == {"utopia-2022"}
+        r = await client.call_tool("search_report", {"question": "laboratories", "country": "Peru"})
+        assert r.is_error and "country must be one of" in r.content[0].text
+
+    anyio.run(lambda: _mcp(assistant, body))
+
+
+async def _mcp(assistant, body) -> None:
+    async with Client(create_server(assistant)) as client:
+        await body(client)
+
+
+# --------------------------------------------------------------------------- the library listing
+def test_reports_lists_the_library_with_counts(library, assistant, capsys):
+    corpus, index = library
+    rows = {r.report_id: r for r in assistant.library.entries}
+    assert set(rows) == {"ruritania-2022", "atlantis-2019", "utopia-2022"}
+    assert (rows["ruritania-2022"].sections, rows["ruritania-2022"].priority_actions) == (7, 5)
+    assert (rows["utopia-2022"].sections, rows["utopia-2022"].priority_actions) == (6, 4)  # no 2.3
+    assert rows["utopia-2022"].country == "Utopía" and rows["atlantis-2019"].year == 2019
+    assert sum(r.passages for r in rows.values()) == len(assistant.passages)
+
+    assert main(["reports", "--index", str(index), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["report_id"] for r in listed] == [r.report_id for r in assistant.library.entries]
+    assert main(["reports", "--index", str(index)]) == 0
+    assert "atlantis-2019" in capsys.readouterr().out
+    with TestClient(create_app(assistant)) as client:
+        assert client.get("/reports").json() == listed
+
+
+# --------------------------------------------------------------------------- comparison
+def test_compare_puts_each_reports_own_text_and_citation_side_by_side(assistant):
+    c = assistant.compare("1.2")
+    assert [e.report for e in c.entries] == [s for s in assistant.library.metas]
+    assert c.missing == () and c.notice.startswith("These reports come from different evaluation rounds")
+    for e in c.entries:
+        country = assistant.library.metas[e.report]["country"]
+        assert e.citation.report == e.report and e.citation.section_id == f"{e.report}/pa-1.2"
+        assert e.citation.source == assistant.library.metas[e.report]["source"]
+        assert f"{country} dismantled laboratories" in e.text  # the text is that report's, never another's
+        assert e.label == "Priority Action 1.2" and e.score is None and e.assessment is None
+
+
+def test_compare_with_a_question_a_subset_and_a_missing_priority_action(assistant):
+    c = assistant.compare("pa-2.3", reports=["utopia-2022", "ruritania-2022"], question="licit traditional uses")
+    assert [e.report for e in c.entries] == ["ruritania-2022"] and c.missing == ("utopia-2022",)
+    assert c.entries[0].score is not None and c.question == "licit traditional uses"
+    assert c.notice == ""  # one report: nothing to reconcile
+    with pytest.raises(NotFoundError, match="no report has Priority Action 9.9"):
+        assistant.compare("9.9")
+    with pytest.raises(BadQuestionError, match="report 'peru-2020' is not in the index"):
+        assistant.compare("1.2", reports=["peru-2020"])
+    with pytest.raises(BadQuestionError, match="priority_action must be a number 'N.M'"):
+        assistant.compare("two point four")
+
+
+def test_compare_on_every_surface(library, assistant, capsys):
+    corpus, index = library
+    assert main(["compare", "1.2", "--index", str(index), "--corpus", str(corpus), "--reports",
+                 "atlantis-2019,utopia-2022", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert [e["report"] for e in cli["entries"]] == ["atlantis-2019", "utopia-2022"]
+    assert main(["compare", "1.2", "--index", str(index), "--corpus", str(corpus)]) == 0
+    text = capsys.readouterr().out
+    for rid in ("ruritania-2022", "atlantis-2019", "utopia-2022"):
+        block = text.split(f"== {rid}", 1)[1].split("== ", 1)[0]
+        assert assistant.library.metas[rid]["source"] in block  # each block cites its own report
+
+    with TestClient(create_app(assistant)) as client:
+        r = client.get("/compare", params={"priority_action": "1.2", "reports": "atlantis-2019,utopia-2022"})
+        assert r.status_code == 200 and r.json() == cli
+        r = client.get("/compare?priority_action=1.2&reports=atlantis-2019&reports=utopia-2022")
+        assert r.json() == cli
+        r = client.get("/compare", params={"priority_action": "1.2", "question": "dismantled laboratories"})
+        assert r.status_code == 200 and all(e["score"] is not None for e in r.json()["entries"])
+        assert client.get("/compare", params={"priority_action": "9.9"}).status_code == 404
+        r = client.get("/compare", params={"priority_action": "1.2", "reports": "peru-2020"})
+        assert r.status_code == 422 and "mexico" not in r.json()["error"] and "atlantis-2019" in r.json()["error"]
+
+    text, data = compare_result(assistant, "2.3")
+    assert data["missing"] == ["utopia-2022"] and f"[{data['tokens']} tokens" in text
+
+    async def body(client):
+        r = await client.call_tool("compare", {"priority_action": "1.2", "reports": ["atlantis-2019"]})
+        assert not r.is_error and [e["report"] for e in r.structured_content["entries"]] == ["atlantis-2019"]
+        r = await client.call_tool("compare", {"priority_action": "7.7"})
+        assert r.is_error and "Priority Action 7.7" in r.content[0].text
+
+    anyio.run(lambda: _mcp(assistant, body))
+
+
+def test_copied_library_keeps_working_after_its_folder_moves(library, tmp_path):
+    """The cache lives inside the index folder, so a moved index keeps its cache."""
+    corpus, index = library
+    moved = tmp_path / "moved"
+    shutil.move(index, moved)
+    enc = CountingEncoder()
+    build_index(corpus, moved, [enc])
+    assert enc.calls == 0
+
+
+# --------------------------------------------------------------------------- encoders built by default
+def test_build_defaults_to_the_encoders_of_the_default_ranking():
+    from memqa.cli import DEFAULT_ENCODERS
+    from memqa.configs import DEFAULT_CONFIG
+
+    assert set(DEFAULT_ENCODERS.split(",")) == DEFAULT_CONFIG.encoders() == {"e5"}
+
+
+def test_eval_skips_or_refuses_configurations_the_index_cannot_run(fake_index, mexico_corpus, tmp_path, capsys,
+                                                                    monkeypatch):
+    import memqa.evaluate
+
+    ran = []  # ranx compiles its metrics with numba (minutes): record what would run instead
+    monkeypatch.setattr(memqa.evaluate, "run_eval", lambda a, gold, names: ran.append(names) or {"configs": {}})
+    monkeypatch.setattr(memqa.evaluate, "markdown_table", lambda result: "table")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "q1", "question": "Which agencies are ION focal points?",
+                                "gold": ["mexico-2022/pa-2.4"]}) + "\n", encoding="utf-8")
+    code = main(["eval", "--index", str(fake_index), "--corpus", str(mexico_corpus), "--no-save",
+                 "--gold", str(gold), "--configs", "hybrid-minilm"])
+    assert code == 2
+    assert "the index has no minilm vectors, which hybrid-minilm need; rebuild it with `memqa build --encoders " \
+           "fake,minilm`" in capsys.readouterr().err
+    assert main(["eval", "--index", str(fake_index), "--corpus", str(mexico_corpus), "--no-save",
+                 "--gold", str(gold)]) == 0
+    assert "memqa: skipping dense-minilm, dense-e5, ensemble, hybrid-minilm" in capsys.readouterr().err
+    assert ran == [["lexical"]]
