@@ -12,6 +12,8 @@ import numpy as np
 from .chunking import ChunkSettings, chunk_sections
 from .corpus import load_corpus
 from .encoders import Encoder
+from .freshness import corpus_digest
+from .indexdir import check_destination
 from .lexical import LexicalIndex
 from .segments import clean, segment
 from .store import SegmentRef, save_index
@@ -50,7 +52,9 @@ def build_index(
 ) -> dict:
     """Build the whole index and write it atomically; returns the manifest."""
     t0 = time.perf_counter()
+    check_destination(Path(index_dir), Path(corpus_dir))  # before any work: never replace the corpus or a non-index
     files = load_corpus(corpus_dir)
+    corpus_files = corpus_digest(Path(corpus_dir))
     from .parsing import parse_report
 
     reports = [parse_report(f.raw, f.meta) for f in files]
@@ -80,6 +84,7 @@ def build_index(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "encoders": enc_info,
         "corpus": [{"source": f.path.name, "report_id": f.meta.report_id, "sha256": f.sha256} for f in files],
+        "corpus_files": corpus_files,  # every .txt/.pdf/.json of the corpus: checked by memqa.freshness
         "reports": [
             {"report_id": r.meta.report_id, "source": r.meta.source, "country": r.meta.country, "year": r.meta.year,
              "round": r.meta.round, "thematic_area": r.meta.thematic_area,

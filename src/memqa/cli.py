@@ -69,8 +69,17 @@ def cmd_build(args) -> int:
     return 0
 
 
+def checked_corpus(args) -> Path | None:
+    """The corpus folder after the freshness check of every file (None: no corpus to check, warned)."""
+    from .freshness import check_entry
+
+    return check_entry(args.index, args.corpus, args.corpus_explicit)
+
+
 def load_assistant(args):
     from .assistant import Assistant
+
+    args.corpus = checked_corpus(args)
 
     return Assistant.load(args.index, corpus_dir=args.corpus, config=getattr(args, "config", None) or "hybrid")
 
@@ -90,20 +99,22 @@ def cmd_ask(args) -> int:
 def cmd_serve(args) -> int:
     from .api.app import serve
 
-    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=args.corpus)
+    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=checked_corpus(args))
     return 0
 
 
 def cmd_mcp(args) -> int:
     from .mcp_server import run
 
-    run(index_dir=args.index, corpus_dir=args.corpus, http=args.http, host=args.host, port=args.port)
+    run(index_dir=args.index, corpus_dir=checked_corpus(args), http=args.http, host=args.host, port=args.port)
     return 0
 
 
 def cmd_eval(args) -> int:
     from .evaluate import main as eval_main
 
+    if not args.list:
+        args.corpus = checked_corpus(args)
     return eval_main(args)
 
 
@@ -113,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp, index=True):
-        sp.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus folder (default: corpus, env MEMQA_CORPUS)")
+        sp.add_argument("--corpus", default=None, help="corpus folder (default: corpus, env MEMQA_CORPUS)")
         if index:
             sp.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index, env MEMQA_INDEX)")
 
@@ -168,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # A corpus named by the user must exist; a missing default ./corpus is only warned about (freshness).
+    args.corpus_explicit = args.corpus is not None or bool(os.environ.get("MEMQA_CORPUS"))
+    args.corpus = args.corpus if args.corpus is not None else DEFAULT_CORPUS
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

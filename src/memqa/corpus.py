@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .corpuscheck import check_corpus_folder
 from .errors import CorpusError, NotAReportError
 from .parsing import ParsedReport, parse_report
 from .types import ReportMeta
 
 REQUIRED = ("report_id", "country", "year", "round", "thematic_area", "document_code", "title")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]{1,63}\Z")  # \Z: "$" would accept a final newline
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def read_text(path: Path) -> tuple[str, str]:
 def load_corpus(folder: Path) -> list[CorpusFile]:
     """Every ``*.txt`` report in ``folder`` with its metadata, sorted by file name."""
     folder = Path(folder)
+    check_corpus_folder(folder)  # one line for unusable files (links, names, sizes, metadata types)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; create it and copy the report .txt files into it.")
     others = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in {".pdf", ".docx", ".doc"})

@@ -1,0 +1,141 @@
+"""Protections around the HTTP app that do not depend on any route: allowed hosts, security headers,
+HEAD, JSON nesting depth, and a notice when the corpus changed under a running server.
+
+* ``GuardMiddleware`` (pure ASGI, so it never buffers a body or hides a disconnect):
+  - refuses a ``Host`` header that is not allowed with 421 (DNS rebinding: a web page on
+    ``evil.example`` that resolves to 127.0.0.1 must not read the local service). ``memqa serve``
+    allows the loopback names and the bound host by default; ``--allow-host`` / ``MEMQA_ALLOWED_HOSTS``
+    add names, ``*`` turns the check off (behind a proxy that checks hosts itself);
+  - adds ``Content-Security-Policy``, ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``,
+    ``Referrer-Policy: no-referrer`` to every response (a looser CSP for ``/docs``, whose Swagger UI
+    page loads its script from a CDN);
+  - answers ``HEAD`` on every ``GET`` route (``/``, ``/health`` ...) with the GET's headers and no body.
+* ``json_depth`` bounds nesting before ``json.loads`` would recurse (a 1,000-level body was a 500).
+* ``stale_answer`` is the /ask answer while the corpus no longer matches the index.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from memqa.types import Answer
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+HOSTS_ENV = "MEMQA_ALLOWED_HOSTS"
+MAX_JSON_DEPTH = 32  # a request is one flat object; 32 leaves room for any sane client
+
+CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+       "form-action 'self'")
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs", "/redoc")
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"), (b"cross-origin-resource-policy", b"same-origin"))
+
+
+def allowed_hosts(bind_host: str, extra: Iterable[str] = ()) -> list[str]:
+    """The default list for ``memqa serve``: loopback names, the bound host (unless a wildcard), ``extra``.
+
+    >>> allowed_hosts("127.0.0.1", ["memqa.example.org"])
+    ['127.0.0.1', 'localhost', '::1', 'memqa.example.org']
+    """
+    hosts = list(LOOPBACK_HOSTS)
+    if bind_host not in ("0.0.0.0", "::", ""):
+        hosts.append(bind_host.strip("[]"))
+    for h in extra:
+        h = h.strip().lower()
+        if h and h not in hosts:
+            hosts.append(h)
+    return hosts
+
+
+def hosts_from_env(value: str) -> list[str]:
+    return [h.strip() for h in value.split(",") if h.strip()]
+
+
+def host_name(header: str) -> str:
+    """``"127.0.0.1:8000"`` -> ``"127.0.0.1"``, ``"[::1]:8000"`` -> ``"::1"``, lower-cased."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class GuardMiddleware:
+    """Host check, security headers and HEAD support for an ASGI app (see the module docstring)."""
+
+    def __init__(self, app, allowed_hosts: Iterable[str] | None = None) -> None:
+        self.app = app
+        hosts = [h.lower() for h in allowed_hosts] if allowed_hosts is not None else ["*"]
+        self.any_host = "*" in hosts
+        self.hosts = frozenset(hosts)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        host = headers.get(b"host")
+        if not self.any_host and host is not None:
+            name = host_name(host.decode("latin-1"))
+            if name not in self.hosts:
+                await _send_json(send, 421, {
+                    "error": f"this server does not answer for host {name!r}; open it as http://127.0.0.1:<port> "
+                             f"or start memqa serve with --allow-host {name} (env {HOSTS_ENV})."})
+                return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+        csp = (DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else CSP).encode()
+
+        async def guarded_send(message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                if b"content-security-policy" not in names:
+                    extra.append((b"content-security-policy", csp))
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif head and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # swallow the body; the final empty chunk below ends the response
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, guarded_send)
+
+
+async def _send_json(send, status: int, content: dict) -> None:
+    body = json.dumps(content, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *SECURITY_HEADERS, (b"content-security-policy", CSP.encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays/objects in a JSON text, without parsing it (strings skipped).
+
+    >>> json_depth('{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(_STRINGS.sub('""', text)):
+        if m.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def stale_answer(question: str, message: str) -> Answer:
+    """The /ask answer while the corpus differs from the index: no passages (their lines would be wrong)."""
+    notice = (f"Not answered: {message} Until then, passages and their line numbers could point at text that has "
+              "changed. Restart memqa serve after the rebuild.")
+    return Answer(question=question, answerable=False, confidence="low", language="en", notice=notice, passages=())
