@@ -15,14 +15,19 @@ HEAD, JSON nesting depth, and a notice when the corpus changed under a running s
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterable
 
+from memqa.safety import check_filters_match, check_question_tokens
 from memqa.types import Answer
+
+from .scheduler import wait_disconnect
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 HOSTS_ENV = "MEMQA_ALLOWED_HOSTS"
+SHORT_QUESTION = 200  # characters
 MAX_JSON_DEPTH = 32  # a request is one flat object; 32 leaves room for any sane client
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -139,3 +144,18 @@ def stale_answer(question: str, message: str) -> Answer:
     notice = (f"Not answered: {message} Until then, passages and their line numbers could point at text that has "
               "changed. Restart memqa serve after the rebuild.")
     return Answer(question=question, answerable=False, confidence="low", language="en", notice=notice, passages=())
+
+
+async def guarded_ask(assistant, model, corpus_watch, answer_for, body, request) -> tuple[Answer, str]:
+    """/ask with the checks of issue 13, in order of cost: stale corpus (a notice, no passages), filters
+    that match nothing, the token cap (422), then the model queue — cheapest first, 503 when full,
+    discarded when the client disconnects (``api.scheduler``). Returns (answer, Server-Timing)."""
+    if corpus_watch is not None and (state := corpus_watch.check()).status == "stale":
+        return stale_answer(body.question, state.message), "stale;dur=0"
+    check_filters_match(assistant, body.objective, body.kind, body.report)
+    question = assistant.check_question(body.question)
+    if len(question) <= SHORT_QUESTION:  # counting a short question costs microseconds
+        cost = check_question_tokens(assistant.encoders, question)
+    else:  # up to a few ms for 2,000 characters: off the event loop
+        cost = await asyncio.to_thread(check_question_tokens, assistant.encoders, question)
+    return await model.arun(answer_for, body, cost=cost, disconnected=lambda: wait_disconnect(request.receive))

@@ -99,7 +99,8 @@ def cmd_ask(args) -> int:
 def cmd_serve(args) -> int:
     from .api.app import serve
 
-    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=checked_corpus(args))
+    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=checked_corpus(args),
+          allow_hosts=args.allow_host)
     return 0
 
 
@@ -157,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(v)
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests for this Host name (repeatable; '*' = any; env MEMQA_ALLOWED_HOSTS); "
+                        "loopback names and --host are always allowed")
     v.set_defaults(func=cmd_serve)
 
     m = sub.add_parser("mcp", help="run the MCP server (stdio by default)")
