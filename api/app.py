@@ -96,7 +96,7 @@ def validation_error(exc: RequestValidationError, model) -> JSONOut:
 def install_error_handlers(app: FastAPI, ask_model) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONOut:
-        return error(exc.status_code, exc.message)
+        return error(exc.status_code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONOut:

@@ -27,10 +27,11 @@ BODY_TIMEOUT = float(os.environ.get("MEMQA_BODY_TIMEOUT", "10"))  # seconds for 
 class ApiError(Exception):
     """A client error with its HTTP status and a message that says what to do."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+        self.headers = headers
 
 
 def _is_json(content_type: str) -> tuple[bool, str | None]:
@@ -88,7 +89,8 @@ async def _read_capped(request: Request) -> bytes:
                     raise too_large
                 chunks.append(chunk)
     except TimeoutError:
-        raise ApiError(408, f"the request body did not arrive within {BODY_TIMEOUT:g} s; send it at once.") from None
+        raise ApiError(408, f"the request body did not arrive within {BODY_TIMEOUT:g} s; send it at once.",
+                       headers={"Connection": "close"}) from None
     body = b"".join(chunks)
     request._body = body  # Starlette's body cache (as in FastAPI's custom-Request docs): FastAPI reads it next
     return body

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 from .errors import DestinationError, IndexMissingError
@@ -56,6 +57,7 @@ def check_destination(folder: Path, corpus_dir: Path | None = None) -> None:
         raise DestinationError(f"refusing to build into {folder}: it is not a folder (a file or a link); choose "
                                "another --index folder.")
     if not folder.exists():
+        _check_writable_parent(folder)
         return
     try:
         names = {p.name for p in folder.iterdir()}
@@ -68,6 +70,21 @@ def check_destination(folder: Path, corpus_dir: Path | None = None) -> None:
         f"refusing to replace {folder}: it is not a memqa index (no memqa manifest.json) and a build would delete "
         f"its {len(names)} entries; choose an empty or new --index folder, e.g. index."
     )
+
+
+def _check_writable_parent(folder: Path) -> None:
+    """The nearest existing ancestor of a new index folder must be a writable folder (checked before the build)."""
+    parent = folder.absolute().parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise DestinationError(f"cannot write the index {folder}: {parent} is not a folder; choose another --index "
+                               "folder.")
+    try:  # os.access says yes to root on a read-only mount: try it (a folder we make and remove at once)
+        os.rmdir(tempfile.mkdtemp(prefix=".memqa-probe-", dir=parent))
+    except OSError as e:
+        raise DestinationError(f"cannot write the index {folder}: {parent} is not writable ({e.strerror}); choose "
+                               "a writable --index folder.") from None
 
 
 def stranded(folder: Path) -> list[Path]:

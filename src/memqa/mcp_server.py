@@ -25,6 +25,7 @@ from pydantic import Field
 from . import __version__
 from .errors import MemqaError
 from .limits import K_DEFAULT
+from .mcp_guard import CheckedServer
 from .tools import search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
@@ -44,13 +45,14 @@ def _result(text: str, structured: dict) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
 
 
-def create_server(assistant) -> MCPServer:
+def create_server(assistant, corpus_watch=None) -> MCPServer:
     """An MCPServer exposing search_report, get_section and list_sections over ``assistant``.
 
     Tool functions are synchronous; the SDK runs them on worker threads (``Assistant.ask`` is thread-safe).
     """
-    server = MCPServer(name="memqa", title="MEM report assistant", version=__version__,
-                       instructions=instructions(assistant), log_level="WARNING")
+    # CheckedServer: raw arguments checked as HTTP checks /ask, every stdio line answered (memqa.mcp_guard).
+    server = CheckedServer(assistant, name="memqa", title="MEM report assistant", version=__version__,
+                           instructions=instructions(assistant), log_level="WARNING", corpus_watch=corpus_watch)
     # Argument schemas and checks come from memqa.contract (as HTTP's); the advertised ranges are in the
     # schema, and the checks answer with one line that says how to fix the call.
     props = search_parameters(assistant)["properties"]
@@ -106,8 +108,10 @@ def run(index_dir: str | Path = "index", corpus_dir: str | Path | None = "corpus
     A missing or stale index raises the ``MemqaError`` from ``Assistant.load`` (its message names
     ``memqa build``); the CLI turns it into one line on stderr and exit code 2.
     """
+    from .freshness import CorpusWatch
+
     assistant = load_assistant(index_dir, corpus_dir)
-    server = create_server(assistant)
+    server = create_server(assistant, CorpusWatch(assistant.data.manifest, corpus_dir) if corpus_dir else None)
     log.info("memqa MCP server: %d citable units from %s", len(assistant.sections), ", ".join(assistant.reports))
     if http:
         if host not in ("127.0.0.1", "localhost", "::1"):
