@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, TINY_META, TINY_REPORT
 
 TXT, META = "mem-2022-ruritania.txt", "mem-2022-ruritania.json"
+pytestmark = pytest.mark.slow  # each test runs the CLI as a process (fake encoder: ~2 s each)
 
 
 def cli_env(**extra: str) -> dict[str, str]:

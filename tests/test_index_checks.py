@@ -71,6 +71,7 @@ def test_a_manifest_of_the_wrong_shape_is_one_line_naming_memqa_build(index, nam
     assert fragment in message and "memqa build" in message and "\n" not in message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["encoder-without-id", "counts-a-string", "files-missing"])
 def test_the_cli_turns_a_bad_manifest_into_one_line_and_exit_2(index, tmp_path, mexico_corpus, name):
     edit_manifest(index, SHAPES[name][0])

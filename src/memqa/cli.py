@@ -14,8 +14,8 @@ from pathlib import Path
 from .errors import MemqaError
 from .limits import K_DEFAULT, K_MAX
 
-DEFAULT_INDEX = os.environ.get("MEMQA_INDEX", "index")
-DEFAULT_CORPUS = os.environ.get("MEMQA_CORPUS", "corpus")
+DEFAULT_INDEX = os.environ.get("MEMQA_INDEX") or "index"  # an empty variable is unset, not "."
+DEFAULT_CORPUS = os.environ.get("MEMQA_CORPUS") or "corpus"
 DEFAULT_ENCODERS = "minilm,e5"
 
 
