@@ -87,8 +87,13 @@ def load_assistant(args):
 def cmd_ask(args) -> int:
     from .render import answer_json, answer_text
 
-    a = load_assistant(args).ask(" ".join(args.question), k=args.k, objective=args.objective, kind=args.kind,
-                                 report=args.report)
+    from .safety import check_filters_match, check_question_tokens
+
+    assistant = load_assistant(args)
+    question = " ".join(args.question)
+    check_filters_match(assistant, args.objective, args.kind, args.report)
+    check_question_tokens(assistant.encoders, assistant.check_question(question))
+    a = assistant.ask(question, k=args.k, objective=args.objective, kind=args.kind, report=args.report)
     if args.json:
         print(json.dumps(answer_json(a), ensure_ascii=False, indent=2))
     else:
