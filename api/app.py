@@ -48,7 +48,7 @@ from memqa.tokens import count_tokens
 from memqa.types import Answer, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
-from .guard import HOSTS_ENV, GuardMiddleware, allowed_hosts, guarded_ask, hosts_from_env
+from .guard import HOSTS_ENV, BusyGate, GuardMiddleware, allowed_hosts, guarded_ask, hosts_from_env
 from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
 from .scheduler import ClientGone, ModelQueue, QueueFull
 
@@ -172,6 +172,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         "Errors are JSON `{\"error\": ...}` with a message that says what to change.",
     )
     app.router.route_class = JSONBodyRoute
+    app.add_middleware(BusyGate, queue=model)
     app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
     install_error_handlers(app, AskModel)
     if cors_origins:

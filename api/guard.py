@@ -28,6 +28,7 @@ from .scheduler import wait_disconnect
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 HOSTS_ENV = "MEMQA_ALLOWED_HOSTS"
 SHORT_QUESTION = 200  # characters
+LARGE_BODY_BYTES = 1024
 MAX_JSON_DEPTH = 32  # a request is one flat object; 32 leaves room for any sane client
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -111,11 +112,33 @@ class GuardMiddleware:
         await self.app(scope, receive, guarded_send)
 
 
-async def _send_json(send, status: int, content: dict) -> None:
+class BusyGate:
+    """503 for a large /ask body while the heavy lane of the model queue is full, before reading it.
+
+    Clients that ignore Retry-After retry at once; refusing them after reading, parsing, validating
+    and counting a 2,000-character question cost the event loop more than the answer it protects.
+    A body over ``LARGE_BODY_BYTES`` holds a question of ~1,000 characters: heavy in any language.
+    """
+
+    def __init__(self, app, queue) -> None:
+        self.app = app
+        self.queue = queue
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/ask":
+            length = dict(scope.get("headers") or []).get(b"content-length", b"")
+            if length.isdigit() and int(length) > LARGE_BODY_BYTES and self.queue.full(heavy=True):
+                await _send_json(send, 503, {"error": "the server is busy (long questions queued); retry in 2 s."},
+                                 [(b"retry-after", b"2")])
+                return
+        await self.app(scope, receive, send)
+
+
+async def _send_json(send, status: int, content: dict, headers: list | None = None) -> None:
     body = json.dumps(content, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *SECURITY_HEADERS, (b"content-security-policy", CSP.encode())]})
+                            *SECURITY_HEADERS, (b"content-security-policy", CSP.encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -105,6 +105,11 @@ class ModelQueue:
         result.cancel()
         raise ClientGone()
 
+    def full(self, heavy: bool) -> bool:
+        """Whether a job of that lane would be refused now (the app's cheap 503 before reading a body)."""
+        with self._cv:
+            return len(self._heavy if heavy else self._light) >= (self.max_heavy_waiting if heavy else self.max_waiting)
+
     def waiting(self) -> int:
         with self._cv:
             return len(self._light) + len(self._heavy)
