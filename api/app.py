@@ -49,8 +49,8 @@ from memqa.types import Answer, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
 from .guard import HOSTS_ENV, BusyGate, GuardMiddleware, allowed_hosts, guarded_ask, hosts_from_env
-from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
 from .scheduler import ClientGone, ModelQueue, QueueFull
+from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
 
 log = logging.getLogger(__name__)
 

@@ -106,10 +106,6 @@ def _read_only_folder(project: Path) -> Path:
         ro.chmod(0o555)
         return ro
     try:
-        os.rmdir(Path("/sys") / "memqa-probe")
-    except OSError:
-        pass
-    try:
         (Path("/sys") / "memqa-probe").mkdir()
     except OSError:
         return Path("/sys")

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from memqa.api.app import create_app
 from memqa.api.guard import allowed_hosts, json_depth
 from memqa.api.scheduler import ClientGone, ModelQueue
-from memqa.api.app import create_app
 
 ION = "Which agencies are ION focal points?"
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from conftest import stop_process
-from test_build_safety import cli_env
 from test_api_server import free_port
+from test_build_safety import cli_env
 
 pytestmark = pytest.mark.slow
 HEADER_TIMEOUT = 2

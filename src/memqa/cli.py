@@ -86,7 +86,6 @@ def load_assistant(args):
 
 def cmd_ask(args) -> int:
     from .render import answer_json, answer_text
-
     from .safety import check_filters_match, check_question_tokens
 
     assistant = load_assistant(args)
