@@ -11,13 +11,15 @@ Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
 * ``GET /`` and ``/static/*``  — the web page in ``api/static/``.
 
 Errors: every failure is a JSON body ``{"error": "<what is wrong and what to do>", ...}`` with a 4xx
-status (400 malformed JSON / not UTF-8 / empty body, 404 unknown section or route, 405 wrong
-method, 413 body over 64 KiB, 415 not JSON, 422 invalid question or options, 503 a model fault).
+status (400 malformed JSON / not UTF-8 / empty body / nested too deep, 404 unknown section or route, 405
+wrong method, 408 request too slow, 413 body over 64 KiB, 415 not JSON, 421 host not allowed, 422
+invalid question or options, 503 a model fault or a full queue).
 A catch-all handler answers 500 JSON as a last resort; the test suite shows no input reaches it.
 
-Concurrency: ``/ask`` hands the model call to one dedicated model thread (``api.worker``; one
-thread, not Starlette's pool, because the encoders' OpenMP runtimes slow down when called from
-several threads), so the event loop keeps answering ``/health`` and the cheap endpoints meanwhile.
+Concurrency: ``/ask`` hands the model call to dedicated model threads through a bounded queue that
+runs the cheapest questions first (``api.scheduler``), so the event loop keeps answering ``/health``
+and the cheap endpoints meanwhile; a full queue is a 503 with ``Retry-After``. Hosts, security
+headers, HEAD and JSON depth: ``api.guard``; request-head and body timeouts (408): ``api.timeouts``.
 
 Startup: ``serve`` loads the index and the encoders and runs one warm-up query (on the model
 thread) *before* uvicorn binds the port, so ``/health`` answering means the service is ready. A missing, stale or corrupt
@@ -290,7 +292,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "in
 
     from .timeouts import HEADER_ENV, HEADER_TIMEOUT, head_timeout_protocol, seconds_from_env
 
-    # One model thread per core, each encode on one core (see api/worker.py for the measurement).
+    # One model thread per core, each encode on one core (see api/scheduler.py for the measurement).
     # Must be set before the encoders' OpenMP runtimes start; MEMQA_MODEL_THREADS=1 restores one
     # thread with every core inside each call (lower latency for a single user, half the throughput).
     threads = int(os.environ.get("MEMQA_MODEL_THREADS", os.cpu_count() or 1))

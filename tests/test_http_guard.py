@@ -180,3 +180,26 @@ def test_a_job_whose_client_has_gone_is_discarded_unrun():
     gate.set()
     queue.run(ran.append, "next")
     assert ran == ["next"] and queue.discarded == 1
+
+
+def test_a_large_body_gets_503_before_it_is_read_while_the_long_lane_is_full(fake_assistant):
+    queue = ModelQueue(1, max_waiting=2, max_heavy_waiting=0)  # the long-question lane takes nobody
+    app = create_app(fake_assistant, model_queue=queue)
+    read = []
+
+    async def main():
+        async def body():
+            read.append(True)
+            yield b'{"question": "' + b"drug " * 300 + b'"}'
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            big = await c.post("/ask", content=body(), headers={"content-type": "application/json",
+                                                                  "content-length": "1516"})
+            small = await c.post("/ask", json={"question": ION})
+            return big, small
+
+    big, small = asyncio.run(main())
+    assert big.status_code == 503 and big.headers["retry-after"] == "2"
+    assert read == []  # refused from its Content-Length alone
+    assert small.status_code == 200
