@@ -76,8 +76,8 @@ class CheckedServer(MCPServer):
     async def call_tool(self, name, arguments, context=None):
         try:
             self.check_call(name, dict(arguments or {}))
-        except MemqaError as e:
-            raise ToolError(str(e)) from None
+        except MemqaError as e:  # worded as the SDK words errors raised inside a tool
+            raise ToolError(f"Error executing tool {name}: {e}") from None
         return await super().call_tool(name, arguments, context)
 
     async def run_stdio_async(self) -> None:
