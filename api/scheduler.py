@@ -7,7 +7,9 @@ question wait a minute. Now:
 * every job carries a cost (its question's length in encoder tokens); waiting jobs run cheapest
   first, so a short question never queues behind long ones;
 * at most ``heavy_slots`` jobs whose cost is over ``HEAVY_TOKENS`` run at once (one less than the
-  number of model threads, when there are two or more), so one thread stays free for short questions;
+  number of model threads, when there are two or more), so one thread stays free for short questions,
+  and after each the long lane rests ``HEAVY_REST`` times as long as the job took: back-to-back long
+  questions get at most half a core, a lone long question is not delayed;
 * the queue is bounded: past ``max_waiting`` light or ``max_heavy_waiting`` heavy jobs, ``submit``
   raises ``QueueFull`` and the app answers 503 with ``Retry-After``;
 * ``arun`` races the job with the client's disconnect: a job whose client has gone is cancelled
@@ -31,6 +33,7 @@ import asyncio
 import heapq
 import itertools
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -40,6 +43,7 @@ T = TypeVar("T")
 HEAVY_TOKENS = 96  # ~4x an ordinary question; e5 encodes 96 tokens in ~0.1 s on one core
 MAX_WAITING = 64
 MAX_HEAVY_WAITING = 4
+HEAVY_REST = 1.0
 
 
 class QueueFull(Exception):
@@ -59,7 +63,7 @@ class ModelQueue:
     """``workers`` model threads fed cheapest-first from a bounded queue (see the module docstring)."""
 
     def __init__(self, workers: int = 1, max_waiting: int = MAX_WAITING, max_heavy_waiting: int = MAX_HEAVY_WAITING,
-                 heavy_tokens: int = HEAVY_TOKENS) -> None:
+                 heavy_tokens: int = HEAVY_TOKENS, heavy_rest: float = HEAVY_REST) -> None:
         self.workers = max(1, int(workers))
         self.heavy_slots = max(1, self.workers - 1)
         self.max_waiting, self.max_heavy_waiting, self.heavy_tokens = max_waiting, max_heavy_waiting, heavy_tokens
@@ -67,6 +71,8 @@ class ModelQueue:
         self._light: list = []  # heaps of (cost, seq, future, fn, args, kwargs)
         self._heavy: list = []
         self._heavy_running = 0
+        self.heavy_rest = heavy_rest
+        self._heavy_resume = 0.0  # monotonic time before which no long job starts
         self._seq = itertools.count()
         self.discarded = 0  # jobs dropped unrun because their client had gone (for tests and benchmarks)
         for i in range(self.workers):
@@ -126,12 +132,13 @@ class ModelQueue:
     def _next(self):
         """Pop the next job to run (cheapest light job; a heavy one when a heavy slot is free). Lock held."""
         while True:
-            heavy_ok = self._heavy and self._heavy_running < self.heavy_slots
+            rest = self._heavy_resume - time.monotonic()
+            heavy_ok = self._heavy and self._heavy_running < self.heavy_slots and rest <= 0
             if self._light and (not heavy_ok or self._light[0][0] <= self._heavy[0][0]):
                 return heapq.heappop(self._light), False
             if heavy_ok:
                 return heapq.heappop(self._heavy), True
-            self._cv.wait()
+            self._cv.wait(timeout=rest if self._heavy and rest > 0 else None)
 
     def _work(self) -> None:
         while True:
@@ -141,6 +148,7 @@ class ModelQueue:
                     continue  # its client went away while it waited: discard it unrun
                 if heavy:
                     self._heavy_running += 1
+            started = time.monotonic()
             try:
                 fut.set_result(fn(*args, **kwargs))
             except BaseException as e:  # noqa: BLE001 - handed to the awaiting request
@@ -149,6 +157,8 @@ class ModelQueue:
                 if heavy:
                     with self._cv:
                         self._heavy_running -= 1
+                        now = time.monotonic()
+                        self._heavy_resume = now + self.heavy_rest * (now - started)
                         self._cv.notify_all()
 
 
