@@ -158,7 +158,8 @@ def check_entry(index_dir: str | Path, corpus: str | Path | None, explicit: bool
     refusing a bad ``--corpus`` and a stale index with one line each."""
     from .store import read_manifest
 
+    manifest = read_manifest(Path(index_dir))  # a missing index is the first thing to say
     folder = resolve_corpus(corpus, explicit)
     if folder is not None:
-        check_fresh(read_manifest(Path(index_dir)), folder)
+        check_fresh(manifest, folder)
     return folder
