@@ -1,5 +1,7 @@
 # memqa — two commands on a fresh machine: `make run` and `make test`.
 VENV   ?= .venv
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 PY     := $(VENV)/bin/python
 MEMQA  := $(VENV)/bin/memqa
 export HF_HUB_OFFLINE := 1
@@ -17,13 +19,13 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-index/manifest.json: $(wildcard corpus/*.txt corpus/*.json) | $(VENV)/.installed
+index/manifest.json: $(wildcard corpus/*.txt corpus/*.pdf corpus/*.json) | $(VENV)/.installed
 	$(MEMQA) build
 
 index: index/manifest.json
 
-run: install index
-	$(MEMQA) serve --host 127.0.0.1 --port 8000
+run: install index     # make run PORT=8080 HOST=0.0.0.0
+	$(MEMQA) serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest

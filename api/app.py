@@ -6,9 +6,11 @@ Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
   shape of ``memqa ask --json``);
 * ``GET /sections``            — the table of contents: every citable unit with passage/token counts;
 * ``GET /sections/{id}``       — one unit in full with its citation (ids contain "/": ``mexico-2022/pa-2.4``);
+* ``GET /reports``             — the reports in the index: title, country, year, round, document code;
 * ``GET /health``              — status, encoders, index manifest summary, uptime;
 * ``GET /tools/openai.json``   — the OpenAI function-calling definition of the search tool;
-* ``GET /`` and ``/static/*``  — the web page in ``api/static/``.
+* ``GET /`` and ``/static/*``  — the web page in ``api/static/`` (relative URLs: works under a sub-path);
+* ``GET /docs``                — the manual, from local files (``api/docs.py``; no CDN).
 
 Errors: every failure is a JSON body ``{"error": "<what is wrong and what to do>", ...}`` with a 4xx
 status (400 malformed JSON / not UTF-8 / empty body / nested too deep, 404 unknown section or route, 405
@@ -47,9 +49,10 @@ import memqa
 from memqa.contract import ION_QUESTION, error_details, summary
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
 from memqa.tokens import count_tokens
-from memqa.types import Answer, SectionFull, TocEntry
+from memqa.types import Answer, ReportMeta, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
+from .docs import install_docs
 from .guard import HOSTS_ENV, BusyGate, GuardMiddleware, allowed_hosts, guarded_ask, hosts_from_env
 from .scheduler import ClientGone, ModelQueue, QueueFull
 from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
@@ -151,7 +154,9 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     AskModel = ask_request_model(list(assistant.objectives), list(assistant.reports))
     counts = {s.id: (len(assistant.passages_of(s)), count_tokens(s.text)) for s in assistant.sections}
     toc = [TocEntry.of(s, *counts[s.id]) for s in assistant.sections]
-    full = {s.id: SectionFull.of(s, *counts[s.id]) for s in assistant.sections}
+    full = {s.id: SectionFull.of(s, *counts[s.id], assistant.report_meta(s.report) or None) for s in assistant.sections}
+    reports = [ReportMeta(**{f: m[f] for f in ReportMeta.__dataclass_fields__ if f in m})
+               for m in assistant.report_metas.values()]
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
     model = model_queue or ModelQueue(model_threads)
@@ -169,6 +174,8 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         title="memqa",
         version=memqa.__version__,
         default_response_class=JSONOut,
+        docs_url=None,  # served from local files by install_docs, not from a CDN
+        redoc_url=None,
         description="Cited answers from CICAD MEM drug-policy evaluation reports. Ask a question with "
         "`POST /ask`; every passage comes with its report, priority action and source lines. "
         "Errors are JSON `{\"error\": ...}` with a message that says what to change.",
@@ -177,6 +184,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     app.add_middleware(BusyGate, queue=model)
     app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
     install_error_handlers(app, AskModel)
+    install_docs(app)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
@@ -224,6 +232,13 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         """The unit's full text and the citation to quote. Unknown ids get a 404 naming valid ones."""
         return full[assistant.resolve_section(section_id).id]
 
+    @app.get("/reports", response_model=list[ReportMeta], responses=_err(), tags=["sections"],
+             summary="The reports in the index")
+    async def report_list() -> list[ReportMeta]:
+        """Each report's metadata (``corpus/<file>.json``): id, source file, country, year, MEM round,
+        thematic area, CICAD document code and title — what a citation names."""
+        return reports
+
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
     async def health() -> JSONOut:
         """``status: ok`` once the index and encoders are loaded, with the index's provenance."""
@@ -234,6 +249,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
                       {"status": "unchecked", "message": "no corpus folder given; the index is not checked"},
             "memqa_version": memqa.__version__,
             "uptime_seconds": round(time.monotonic() - started, 3),
+            "answerability_calibrated": assistant.calibration is not None,
             "encoders": [{"id": e["id"], "name": e["name"], "dim": e["dim"], "loaded": e["id"] in assistant.encoders}
                          for e in manifest.get("encoders", [])],
             "index": {
@@ -279,11 +295,14 @@ def cors_from_env() -> list[str] | None:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "index",
           corpus_dir: str | Path | None = "corpus", cors_origins: list[str] | None = None,
-          allow_hosts: list[str] | None = None) -> None:
+          root_path: str = "", allow_hosts: list[str] | None = None) -> None:
     """Load the index, warm the models, then run uvicorn. Refuses to start (exit 2) on a bad index.
 
-    ``allow_hosts`` (and env ``MEMQA_ALLOWED_HOSTS``) are Host names served besides the loopback names
-    and ``host``; ``*`` turns the check off. See SECURITY.md for every limit and how to change it.
+    ``root_path`` is the sub-path a reverse proxy serves memqa under (e.g. "/memqa"): the web page and
+    /docs work without it (relative URLs); with it, /openapi.json names that prefix, so the manual's
+    "Try it out" calls go through the proxy too. ``allow_hosts`` (and env ``MEMQA_ALLOWED_HOSTS``) are
+    Host names served besides the loopback names and ``host``; ``*`` turns the check off. See
+    SECURITY.md for every limit and how to change it.
     """
     import uvicorn
 
@@ -313,5 +332,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "in
         sys.exit(2)
     print(f"memqa: index and encoders ({', '.join(assistant.encoders)}) ready in {time.monotonic() - t0:.1f}s; "
           f"serving http://{host}:{port} (API manual at /docs)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info",
+    uvicorn.run(app, host=host, port=port, log_level="info", root_path=root_path.rstrip("/"),
                 http=head_timeout_protocol(seconds_from_env(HEADER_ENV, HEADER_TIMEOUT)))

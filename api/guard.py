@@ -7,8 +7,8 @@ HEAD, JSON nesting depth, and a notice when the corpus changed under a running s
     allows the loopback names and the bound host by default; ``--allow-host`` / ``MEMQA_ALLOWED_HOSTS``
     add names, ``*`` turns the check off (behind a proxy that checks hosts itself);
   - adds ``Content-Security-Policy``, ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``,
-    ``Referrer-Policy: no-referrer`` to every response (a looser CSP for ``/docs``, whose Swagger UI
-    page loads its script from a CDN);
+    ``Referrer-Policy: no-referrer`` to every response (``/docs`` may run Swagger UI's inline
+    start-up script);
   - answers ``HEAD`` on every ``GET`` route (``/``, ``/health`` ...) with the GET's headers and no body.
 * ``json_depth`` bounds nesting before ``json.loads`` would recurse (a 1,000-level body was a 500).
 * ``stale_answer`` is the /ask answer while the corpus no longer matches the index.
@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from memqa.safety import check_filters_match, check_question_tokens
+from memqa.safety import check_question_tokens, filters_match_nothing
 from memqa.types import Answer
 
 from .scheduler import wait_disconnect
@@ -33,9 +33,8 @@ MAX_JSON_DEPTH = 32  # a request is one flat object; 32 leaves room for any sane
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
 SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"no-referrer"), (b"cross-origin-resource-policy", b"same-origin"))
@@ -162,11 +161,16 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+def notice_answer(question: str, notice: str) -> Answer:
+    """An answer with nothing to cite: ``answerable`` false, the reason in ``notice``."""
+    return Answer(question=question, answerable=False, confidence="low", language="en", notice=notice, answer=None,
+                  passages=())
+
+
 def stale_answer(question: str, message: str) -> Answer:
     """The /ask answer while the corpus differs from the index: no passages (their lines would be wrong)."""
-    notice = (f"Not answered: {message} Until then, passages and their line numbers could point at text that has "
-              "changed. Restart memqa serve after the rebuild.")
-    return Answer(question=question, answerable=False, confidence="low", language="en", notice=notice, passages=())
+    return notice_answer(question, f"Not answered: {message} Until then, passages and their line numbers could "
+                                   "point at text that has changed. Restart memqa serve after the rebuild.")
 
 
 async def guarded_ask(assistant, model, corpus_watch, answer_for, body, request) -> tuple[Answer, str]:
@@ -175,7 +179,9 @@ async def guarded_ask(assistant, model, corpus_watch, answer_for, body, request)
     discarded when the client disconnects (``api.scheduler``). Returns (answer, Server-Timing)."""
     if corpus_watch is not None and (state := corpus_watch.check()).status == "stale":
         return stale_answer(body.question, state.message), "stale;dur=0"
-    check_filters_match(assistant, body.objective, body.kind, body.report)
+    if (message := filters_match_nothing(assistant, body.objective, body.kind, body.report)) is not None:
+        # A valid request (the schema allows each filter) whose answer is "nothing": 200, not 422.
+        return notice_answer(body.question, message[0].upper() + message[1:]), "filters;dur=0"
     question = assistant.check_question(body.question)
     if len(question) <= SHORT_QUESTION:  # counting a short question costs microseconds
         cost = check_question_tokens(assistant.encoders, question)

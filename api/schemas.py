@@ -50,6 +50,9 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     memqa_version: str = Field(description="Version of the running server.", examples=["0.1.0"])
     uptime_seconds: float = Field(ge=0)
+    answerability_calibrated: bool = Field(
+        description="False when the packaged answerability model does not fit the index's encoder: answers "
+        "are then never withheld (run `python eval/calibrate.py` for this index).")
     encoders: list[EncoderInfo]
     index: IndexSummary
 

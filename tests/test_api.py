@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 import typing
@@ -340,7 +341,8 @@ def test_health_reports_encoders_index_and_uptime(client, fake_assistant):
 
 def test_openapi_documents_the_api_with_examples(client, fake_assistant):
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/health", "/tools/openai.json"}
+    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/health",
+                                  "/tools/openai.json"}
     ask = spec["components"]["schemas"]["SearchArgs"]
     assert ask["additionalProperties"] is False
     assert ask["examples"][0] == {"question": ION}
@@ -356,6 +358,32 @@ def test_openapi_documents_the_api_with_examples(client, fake_assistant):
 def test_docs_page_is_served(client):
     r = client.get("/docs")
     assert r.status_code == 200 and "swagger" in r.text.lower()
+
+
+def test_the_manual_loads_only_local_relative_assets(client):
+    """No CDN (an offline server showed a blank manual) and no absolute path (breaks under a sub-path)."""
+    html = client.get("/docs").text
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", html)
+    assert urls and not [u for u in urls if "//" in u or u.startswith("/")], urls
+    assert "'openapi.json'" in html or '"openapi.json"' in html
+    for u in urls:
+        r = client.get(f"/{u}")
+        assert r.status_code == 200 and len(r.content) > 1000, u
+    assert client.get("/redoc").status_code == 404  # ReDoc would fetch its logo from a CDN
+
+
+def test_reports_lists_the_metadata_a_citation_names(client):
+    (report,) = client.get("/reports").json()
+    assert report == {"report_id": "mexico-2022", "source": "mem-2022-mexico.txt", "country": "Mexico", "year": 2022,
+                      "round": "Eighth Evaluation Round", "thematic_area": report["thematic_area"],
+                      "document_code": "CICAD/doc.2676/22", "title": "Mexico: Evaluation Report on Drug Policies 2022",
+                      "language": "en"}
+
+
+def test_sections_cite_the_document(client):
+    c = client.get("/sections/mexico-2022/pa-2.4").json()["citation"]
+    assert c["cite"] == ("CICAD, *Mexico: Evaluation Report on Drug Policies 2022*, MEM Eighth Evaluation Round, "
+                         f"CICAD/doc.2676/22, Priority Action 2.4, lines {c['start_line']}–{c['end_line']}")
 
 
 def test_kind_literal_matches_the_library():

@@ -22,6 +22,7 @@ OPERATIONS = [
     ("POST", "/ask"),
     ("GET", "/sections"),
     ("GET", "/sections/{section_id}"),
+    ("GET", "/reports"),
     ("GET", "/health"),
     ("GET", "/tools/openai.json"),
 ]

@@ -137,13 +137,24 @@ def test_bad_k_raises(fake_assistant, k):
         ("summary-3", "mexico-2022/summary-3"),
         ("preface", "mexico-2022/preface"),
         (" pa-1.10 ", "mexico-2022/pa-1.10"),
+        # the way people and chat models name them (the get_section description invites these)
+        ("Priority Action 5.4", "mexico-2022/pa-5.4"),
+        ("priority action 5.4", "mexico-2022/pa-5.4"),
+        ("PA 5.4", "mexico-2022/pa-5.4"),
+        ("5.4", "mexico-2022/pa-5.4"),
+        ("mexico-2022/Priority Action 5.4", "mexico-2022/pa-5.4"),
+        ("Priority Action 8.2", "mexico-2022/pa-8.1"),
+        ("Evaluative Summary, Objective 3", "mexico-2022/summary-3"),
+        ("summary 3", "mexico-2022/summary-3"),
+        ("Preface", "mexico-2022/preface"),
     ],
 )
 def test_resolve_section_accepts_ids_and_heading_aliases(fake_assistant, alias, unit):
     assert fake_assistant.resolve_section(alias).id == unit
 
 
-@pytest.mark.parametrize("bad", ["pa-99.1", "mexico-2022/pa-1.11", "peru-2020/pa-2.4", "summary-13", ""])
+@pytest.mark.parametrize("bad", ["pa-99.1", "mexico-2022/pa-1.11", "peru-2020/pa-2.4", "summary-13", "",
+                                 "Objective 3", "Priority Action", "peru-2020/5.4"])
 def test_unknown_section_raises_not_found_with_an_example(fake_assistant, bad):
     with pytest.raises(NotFoundError, match="memqa sections"):
         fake_assistant.resolve_section(bad)

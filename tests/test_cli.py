@@ -16,7 +16,7 @@ from memqa.tokens import count_tokens
 ROOT = Path(__file__).resolve().parent.parent
 SECTION_KEYS = {"kind", "objective", "priority_action", "title", "start_line", "end_line", "passages", "tokens"}
 CITATION_KEYS = {"report", "kind", "objective", "priority_action", "title", "source", "start_line", "end_line",
-                 "label", "section_id"}
+                 "label", "section_id", "cite"}
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -105,12 +105,109 @@ def test_ask_json_with_filters(capsys, fake_index, mexico_corpus):
 
 
 def test_ask_text_names_the_citation(capsys, fake_index, mexico_corpus):
-    code, out, _ = run(capsys, "ask", "--index", str(fake_index), "--corpus", str(mexico_corpus), "-k", "1",
-                       "--kind", "preface", "what is the MEM?")
+    code, out, err = run(capsys, "ask", "--index", str(fake_index), "--corpus", str(mexico_corpus), "-k", "1",
+                         "--kind", "preface", "what is the MEM?")
     assert code == 0
-    heading = r"^\[1\] Preface — Preface  \(mem-2022-mexico\.txt, lines \d+–\d+\)  score "
+    heading = (r"^\[1\] Preface\n    mem-2022-mexico\.txt, lines \d+–\d+\n    CICAD, Mexico: Evaluation Report on "
+               r"Drug Policies 2022, MEM Eighth Evaluation Round, CICAD/doc\.2676/22, Preface, lines \d+–\d+\n")
     assert re.search(heading, out, re.MULTILINE)  # after the notice, if any
     assert "»" in out and "«" in out  # highlights are marked
+    assert "score" not in out
+
+
+@pytest.mark.parametrize("columns", [100, 60])
+def test_ask_text_is_wrapped_to_the_terminal_with_the_citation_lines_whole(capsys, monkeypatch, fake_index,
+                                                                          mexico_corpus, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = run(capsys, "ask", "--index", str(fake_index), "--corpus", str(mexico_corpus), "-k", "5",
+                       "--objective", "8", "seized assets training courses")
+    assert code == 0
+    long = [line for line in out.splitlines() if len(line) > columns]
+    assert long and all(line.startswith("    CICAD, ") for line in long), long  # only the references, whole
+    assert re.search(r"^    CICAD, .*, Priority Actions? 8\.\d.*, lines? \d+(–\d+)?$", out, re.MULTILINE)
+    assert "<ul" not in out and "</li" not in out and "*" not in out  # PDF leftovers not shown
+
+
+def test_version(capsys):
+    from memqa import __version__
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out == f"memqa {__version__}\n"
+
+
+# --------------------------------------------------------------------------- project folder
+def test_default_paths_come_from_the_project_folder_not_the_current_directory(monkeypatch, tmp_path):
+    from memqa.cli import build_parser, resolve_paths
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("MEMQA_HOME", "MEMQA_INDEX", "MEMQA_CORPUS"):
+        monkeypatch.delenv(name, raising=False)
+    args = resolve_paths(build_parser().parse_args(["ask", "q"]))
+    assert (args.index, args.corpus) == (str(ROOT / "index"), str(ROOT / "corpus"))  # the checkout, from anywhere
+    args = resolve_paths(build_parser().parse_args(["eval"]))
+    assert (args.gold, args.out) == (str(ROOT / "eval/gold.jsonl"), str(ROOT / "eval/results"))
+    monkeypatch.setenv("MEMQA_HOME", str(tmp_path / "home"))
+    args = resolve_paths(build_parser().parse_args(["ask", "q"]))
+    assert args.index == str(tmp_path / "home" / "index")
+    args = resolve_paths(build_parser().parse_args(["--home", "elsewhere", "ask", "--index", "idx", "q"]))
+    assert (args.index, args.corpus) == (str(tmp_path / "idx"), str(tmp_path / "elsewhere" / "corpus"))
+    args = resolve_paths(build_parser().parse_args(["ask", "--home", "other", "q"]))
+    assert args.corpus == str(tmp_path / "other" / "corpus")
+
+
+def test_not_found_errors_name_the_absolute_path_looked_at(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MEMQA_HOME", str(tmp_path / "home"))
+    for name in ("MEMQA_INDEX", "MEMQA_CORPUS"):
+        monkeypatch.delenv(name, raising=False)
+    code, out, err = run(capsys, "ask", "what is the MEM?")
+    assert code == 2 and f"no index at {tmp_path / 'home' / 'index'} " in err
+    code, out, err = run(capsys, "sections", "--corpus", "missing")
+    assert code == 2 and f"corpus folder {tmp_path / 'missing'} does not exist" in err
+    code, out, err = run(capsys, "eval", "--gold", "nope.jsonl")
+    assert code == 2 and f"gold file {tmp_path / 'nope.jsonl'} not found" in err
+
+
+# --------------------------------------------------------------------------- serve and eval fail fast
+@pytest.mark.parametrize("port, fragment", [(99999, "--port 99999 is not a TCP port; use a number from 1 to 65535"),
+                                            (0, "--port 0 is not a TCP port")])
+def test_serve_rejects_a_bad_port_in_one_line_before_loading(capsys, tmp_path, port, fragment):
+    # The index does not exist: the port is checked first, so the message is about the port.
+    code, out, err = run(capsys, "serve", "--index", str(tmp_path / "nowhere"), "--port", str(port))
+    assert (code, out) == (2, "") and err.count("\n") == 1 and fragment in err
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_2(capsys, tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for command in (["serve"], ["mcp", "--http"]):
+            code, out, err = run(capsys, *command, "--index", str(tmp_path / "nowhere"), "--port", str(port))
+            assert (code, out) == (2, "") and err.count("\n") == 1, err
+            assert f"port {port} on 127.0.0.1 is already in use" in err
+
+
+def test_eval_checks_the_gold_file_before_loading_models(capsys, monkeypatch, tmp_path):
+    import memqa.assistant
+
+    def no_models(*a, **k):
+        raise AssertionError("the models were loaded before the gold file was checked")
+
+    monkeypatch.setattr(memqa.assistant.Assistant, "load", no_models)
+    code, _, err = run(capsys, "eval", "--index", str(tmp_path), "--gold", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and f"gold file {tmp_path / 'missing.jsonl'} not found" in err
+
+
+def test_build_progress_is_a_few_plain_lines_when_stderr_is_not_a_terminal(capsys, tiny_corpus, tmp_path):
+    code, _, err = run(capsys, "build", "--corpus", str(tiny_corpus), "--index", str(tmp_path / "index"),
+                       "--encoders", "fake")
+    assert code == 0 and "\r" not in err
+    assert "memqa: embed passages (fake): 7 texts" in err and "memqa: embed passages (fake): done in " in err
+    assert len(err.splitlines()) <= 6
 
 
 # --------------------------------------------------------------------------- bad input
@@ -126,11 +223,12 @@ def ask_args(fake_index, mexico_corpus) -> list[str]:
         (["-k", "21", "training"], "k must be an integer from 1 to 20"),
         ([""], "question is empty"),
         (["   "], "question is empty"),
-        (["--objective", "13", "training"], "objective 13 is not in the index"),
-        (["--report", "peru-2020", "training"], "report 'peru-2020' is not in the index"),
+        (["--objective", "13", "training"], "objective must be an integer from 1 to 12 or left empty, got 13"),
+        (["--report", "peru-2020", "training"], "report must be one of 'mexico-2022' or left empty, got 'peru-2020'"),
+        (["--kind", "annex", "training"], "kind must be one of 'priority_action', 'evaluative_summary', 'preface'"),
         (["--config", "nope", "training"], "unknown ranking configuration 'nope'"),
     ],
-    ids=["k=0", "k=21", "empty", "spaces", "objective", "report", "config"],
+    ids=["k=0", "k=21", "empty", "spaces", "objective", "report", "kind", "config"],
 )
 def test_bad_ask_exits_2_with_one_line(capsys, ask_args, extra, fragment):
     code, out, err = run(capsys, *ask_args, *extra)

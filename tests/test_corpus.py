@@ -12,7 +12,7 @@ from memqa.assistant import Assistant
 from memqa.build import build_index
 from memqa.corpus import load_corpus, parse_corpus, read_meta
 from memqa.encoders import FakeEncoder
-from memqa.errors import CorpusError, MemqaError, NotAReportError
+from memqa.errors import CorpusError, MemqaError, NotAReportError, NotFoundError
 
 TXT = "mem-2022-ruritania.txt"
 META = "mem-2022-ruritania.json"
@@ -77,8 +77,8 @@ def _latin1_text(d: Path) -> None:
     (d / TXT).write_bytes("OBJECTIVE 1\n\nAcción en México\n".encode("latin-1"))
 
 
-def _pdf_in_folder(d: Path) -> None:
-    (d / "mem-2023-ruritania.pdf").write_bytes(b"%PDF-1.7\n")
+def _word_file_in_folder(d: Path) -> None:
+    (d / "mem-2023-ruritania.docx").write_bytes(b"PK\x03\x04")
 
 
 def _empty_folder(d: Path) -> None:
@@ -104,13 +104,13 @@ def _not_a_report(d: Path) -> None:
         (_bad_year, CorpusError, [META, "year must be a number", "'twenty'"]),
         (_duplicate_id, CorpusError, ["both use report_id 'ruritania-2022'", "give each report its own id"]),
         (_latin1_text, NotAReportError, [TXT, "not UTF-8", "convert it to UTF-8", "memqa build"]),
-        (_pdf_in_folder, CorpusError, ["mem-2023-ruritania.pdf", "only UTF-8 .txt reports", "pdftotext"]),
-        (_empty_folder, CorpusError, ["has no .txt reports", "copy a MEM report's text into it"]),
+        (_word_file_in_folder, CorpusError, ["mem-2023-ruritania.docx", "Word files are not read", "save them as PDF"]),
+        (_empty_folder, CorpusError, ["has no .txt or .pdf reports", "copy a MEM report's PDF or text into it"]),
         (_no_folder, CorpusError, ["does not exist", "create it"]),
         (_not_a_report, NotAReportError, [TXT, "does not look like a MEM evaluation report", "memqa build"]),
     ],
     ids=["missing-metadata", "bad-json", "missing-keys", "bad-report-id", "bad-year", "duplicate-report-id",
-         "not-utf8", "pdf-in-folder", "empty-folder", "missing-folder", "not-a-report"],
+         "not-utf8", "word-file-in-folder", "empty-folder", "missing-folder", "not-a-report"],
 )
 def test_corpus_mistakes_raise_a_message_that_says_what_to_do(tiny_corpus, breakage, error, fragments):
     breakage(tiny_corpus)
@@ -146,6 +146,11 @@ def test_two_reports_side_by_side_are_both_indexed(tiny_corpus, tmp_path):
     a = Assistant.load(tmp_path / "index", encoders=[FakeEncoder()], corpus_dir=tiny_corpus)
     assert a.reports == ["atlantis-2021", "ruritania-2022"]
     assert a.resolve_section("atlantis-2021/pa-2.2").id == "atlantis-2021/pa-2.1"
+    assert a.resolve_section("ruritania-2022/Priority Action 1.2").id == "ruritania-2022/pa-1.2"
+    with pytest.raises(NotFoundError, match="use one of atlantis-2021/pa-1.2, ruritania-2022/pa-1.2"):
+        a.resolve_section("Priority Action 1.2")  # both reports have it: the message names both ids
+    cite = a.ask("canine detection", k=1, report="atlantis-2021").passages[0].citation.cite
+    assert cite.startswith("CICAD, *Ruritania 2022*, MEM Eighth Evaluation Round, CICAD/doc.0000/22, ")
     answer = a.ask("canine detection of narcotics", k=3, report="atlantis-2021")
     assert answer.passages and {h.citation.report for h in answer.passages} == {"atlantis-2021"}
     assert answer.passages[0].citation.source == "mem-2021-atlantis.txt"

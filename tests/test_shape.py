@@ -11,11 +11,11 @@ import json
 import anyio
 from fastapi.testclient import TestClient
 from mcp.client import Client
-
 from memqa.api.app import create_app
+
 from memqa.cli import main
 from memqa.mcp_server import create_server
-from memqa.types import Answer, Citation, Highlight, Hit, SectionFull, TocEntry
+from memqa.types import Answer, Citation, Highlight, Hit, ReportMeta, SectionFull, TocEntry
 
 ION = "Which agencies are ION focal points?"
 # Keys the chat tools add to the shared shape for budget fitting (documented in the README).
@@ -48,11 +48,12 @@ def test_http_answers_and_sections_are_the_dataclass_shape(fake_assistant):
     assert all(set(e) == names(TocEntry) for e in toc)
     full = client.get(f"/sections/{toc[1]['id']}").json()
     assert set(full) == names(SectionFull) and set(full["citation"]) == names(Citation)
+    assert all(set(r) == names(ReportMeta) for r in client.get("/reports").json())
 
 
 def test_openapi_schemas_are_generated_from_the_dataclasses(fake_assistant):
     spec = TestClient(create_app(fake_assistant)).get("/openapi.json").json()["components"]["schemas"]
-    for cls in (Answer, Hit, Citation, Highlight, TocEntry, SectionFull):
+    for cls in (Answer, Hit, Citation, Highlight, TocEntry, SectionFull, ReportMeta):
         assert set(spec[cls.__name__]["properties"]) == names(cls), cls.__name__
 
 

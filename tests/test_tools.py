@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import jsonschema
 import pytest
@@ -269,13 +270,65 @@ def test_section_result_is_the_whole_unit(fake_assistant):
     assert structured["citation"]["section_id"] == "mexico-2022/pa-5.4"
 
 
-def test_toc_result_lists_every_unit(fake_assistant):
-    text, structured = toc_result(fake_assistant.sections)
+def test_toc_result_in_detail_lists_every_unit(fake_assistant):
+    text, structured = toc_result(fake_assistant.sections, detail=True)
     assert structured["count"] == len(fake_assistant.sections) == 76
     assert structured["tokens"] == count_tokens(text)
     assert "mexico-2022/pa-2.4  Priority Action 2.4 — " in text
     assert "mexico-2022/pa-8.1  Priority Actions 8.1 and 8.2 — " in text
     assert [r["id"] for r in structured["sections"]] == [s.id for s in fake_assistant.sections]
+
+
+def test_toc_result_is_compact_by_default(fake_assistant):
+    """list_sections used to cost ~6,700 tokens; the default now fits in about a quarter of that."""
+    text, structured = toc_result(fake_assistant.sections, metas=fake_assistant.report_metas)
+    full, _ = toc_result(fake_assistant.sections, detail=True, metas=fake_assistant.report_metas)
+    assert structured["tokens"] == count_tokens(text) < 2000 and count_tokens(full) > 3 * structured["tokens"]
+    assert [r["id"] for r in structured["sections"]] == [s.id for s in fake_assistant.sections]
+    assert text.startswith("Report mexico-2022 — Mexico: Evaluation Report on Drug Policies 2022 (")
+    assert "\n  pa-2.4  Promote participation in the Project ION Incident Communication System…\n" in text
+    assert "\n  pa-8.1 +8.2  " in text and "summary-12" in text
+    assert "Objective 2 — Strengthen national measures to address the challenges posed by NPS" in text
+    assert "detail=true" in text  # says how to get the rest
+    every = {fake_assistant.resolve_section(line.split()[0]).id for line in text.splitlines()
+             if line.startswith("  ")}  # every short id shown resolves
+    assert every == {s.id for s in fake_assistant.sections if s.kind != "evaluative_summary"}
+
+
+def test_section_result_cites_the_document(fake_assistant):
+    section = fake_assistant.resolve_section("Priority Action 5.4")
+    text, structured = section_result(section, fake_assistant.report_meta(section.report))
+    cite = ("CICAD, *Mexico: Evaluation Report on Drug Policies 2022*, MEM Eighth Evaluation Round, "
+            f"CICAD/doc.2676/22, Priority Action 5.4, lines {section.start_line}–{section.end_line}")
+    assert structured["citation"]["cite"] == cite and f"\ncite: {cite}\n" in text
+
+
+@pytest.mark.parametrize("name, arguments, fragment", [
+    ("search_report", '{"question": "ION", "objetive": 3}', "the accepted fields are question, k, objective"),
+    ("search_report", {"question": "ION", "kind": "nope"}, "kind must be one of 'priority_action'"),
+    ("search_report", "{not json", "not valid JSON"),
+    ("get_section", {"id": "pa-99.9"}, "no section 'pa-99.9'"),
+    ("get_section", {"id": "pa-2.4", "x": 1}, "the accepted fields are id"),
+    ("list_sections", {"detail": "yes"}, "detail"),
+    ("summarise", {}, "memqa's tools are search_report, get_section, list_sections"),
+])
+def test_call_tool_rejects_bad_calls_with_a_message_for_the_model(fake_assistant, name, arguments, fragment):
+    from memqa.errors import MemqaError
+    from memqa.tools import call_tool
+
+    with pytest.raises(MemqaError, match=re.escape(fragment)):
+        call_tool(fake_assistant, name, arguments)
+
+
+def test_call_tool_takes_json_strings_names_and_the_detail_flag(fake_assistant):
+    from memqa.tools import call_tool
+
+    text = call_tool(fake_assistant, "search_report", '{"question": "ION focal points", "k": 2}')
+    assert "\n[1] " in text and "\n[2] " in text and "\n[3] " not in text
+    assert "id: mexico-2022/pa-5.4" in call_tool(fake_assistant, "get_section", {"id": "Priority Action 5.4"})
+    compact = call_tool(fake_assistant, "list_sections", None)
+    detail = call_tool(fake_assistant, "list_sections", '{"detail": true}')
+    assert "mexico-2022/pa-2.4  Priority Action 2.4 — " in detail and len(detail) > 3 * len(compact)
 
 
 # ---------------------------------------------------------------------------- OpenAI function calling
@@ -319,3 +372,27 @@ def test_openai_tools_returns_a_fresh_copy():
     first = openai_tools()
     first[0]["function"]["parameters"]["properties"].clear()
     assert openai_tools()[0]["function"]["parameters"]["properties"]
+
+
+# ---------------------------------------------------------------------------- call_tool (function calling)
+@pytest.mark.parametrize("name, args, fragment", [
+    ("search_report", {"question": "ION", "colour": "red"}, "colour: unknown field"),
+    ("search_report", {"question": "ION", "k": "5"}, "k must be an integer from 1 to 20"),
+    ("search_report", ["ION"], "must be a JSON object"),
+    ("get_section", {"id": "pa-2.4", "x": 1}, "x: unknown field; the accepted fields are id"),
+    ("list_sections", {"details": True}, "details: unknown field; the accepted fields are detail"),
+    ("delete_report", {}, "unknown tool 'delete_report'"),
+])
+def test_call_tool_rejects_bad_calls_with_one_line(fake_assistant, name, args, fragment):
+    with pytest.raises(MemqaError, match=fragment):
+        from memqa.tools import call_tool
+
+        call_tool(fake_assistant, name, args)
+
+
+def test_call_tool_runs_each_tool(fake_assistant):
+    from memqa.tools import call_tool
+
+    assert "Priority Action 2.4" in call_tool(fake_assistant, "get_section", {"id": "pa-2.4"})
+    assert "citable units" in call_tool(fake_assistant, "list_sections", {})
+    assert "tokens" in call_tool(fake_assistant, "search_report", {"question": "ION focal points", "k": 2})

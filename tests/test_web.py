@@ -42,15 +42,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def base_url(real_assistant):
-    """The real FastAPI app on a real uvicorn server, in a background thread."""
+def _serve(app):
+    """Run ``app`` on a real uvicorn server in a background thread; yields its base URL."""
     import uvicorn
-    from memqa.api.app import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(real_assistant), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="memqa-web-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -61,6 +58,25 @@ def base_url(real_assistant):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def base_url(real_assistant):
+    """The real FastAPI app on a real uvicorn server, in a background thread."""
+    from memqa.api.app import create_app
+
+    yield from _serve(create_app(real_assistant))
+
+
+@pytest.fixture(scope="module")
+def proxied_url(real_assistant):
+    """The app under a sub-path, as behind a reverse proxy that maps /memqa/ to it."""
+    from memqa.api.app import create_app
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    for url in _serve(Starlette(routes=[Mount("/memqa", app=create_app(real_assistant))])):
+        yield url + "/memqa"
 
 
 @pytest.fixture(scope="module")
@@ -118,16 +134,17 @@ def test_english_question_shows_cited_highlighted_cards_and_the_full_section(pag
     first = cards.first
     expect(first.locator("h4.citation")).to_contain_text("Priority Action 2.4")
     meta = first.locator(".citation-meta").inner_text()
-    assert "mexico-2022" in meta and "mem-2022-mexico.txt" in meta and "lines 259–" in meta
+    assert "Mexico 2022" in meta and "mem-2022-mexico.txt" in meta and "lines 259–" in meta
 
     # The highlighted sentence is a <mark> inside the quoted passage.
     marks = first.locator("blockquote.passage mark")
     assert marks.count() >= 1
     assert "focal points" in " ".join(marks.all_inner_texts())
-    expect(page.locator("#summary")).to_contain_text("Confidence:")
+    expect(page.locator("#summary .confidence")).to_have_text(re.compile(r"^(Strong|Probable|Weak) match$"))
     assert "q=Which+agencies" in page.url  # the question is in the link, so it can be shared
 
-    # Open the whole section with the keyboard; it shows exactly the report's section text.
+    # Open the whole section with the keyboard; it shows the report's section text, every word of it,
+    # after the heading line the card title already shows.
     expand = first.locator("button.button-expand")
     expect(expand).to_have_text("Show full section")
     expand.focus()
@@ -137,26 +154,38 @@ def test_english_question_shows_cited_highlighted_cards_and_the_full_section(pag
     full = first.locator(".full-section .full-text")
     expect(full).to_be_visible()
     section = real_assistant.resolve_section("mexico-2022/pa-2.4")
-    assert full.text_content() == section.text
-    assert "National Customs Agency" in section.text and "National Customs Agency" not in (
-        first.locator("blockquote.passage").text_content()
-    )  # the expander adds text the passage did not show
+    body = section.text[section.text.index("\n\n"):]
+    assert _words(full.inner_text()) == _words(body)
+    # The card already shows the whole unit (it fits), so the list of agencies is not cut off (issue 14).
+    assert "National Customs Agency" in first.locator("blockquote.passage").text_content()
     expect(first.locator(".full-title")).to_contain_text(f"lines {section.start_line}–{section.end_line}")
 
-    # Copy citation: clipboard gets the citation line plus the quoted passage; "Copied" shows.
+    # Copy citation is a menu: the full reference (OAS style, from the API's cite) ...
     first.get_by_role("button", name="Copy citation").click()
-    expect(first.locator(".copy-feedback")).to_have_text("Copied")
-    copied = page.evaluate("navigator.clipboard.readText()")
-    head, _, quoted = copied.partition("\n")
-    assert head.startswith("MEM 2022 Mexico (mexico-2022), Priority Action 2.4 — Promote participation in the Project ION")
-    assert re.search(r"derivatives, mem-2022-mexico\.txt lines 259–26\d$", head), head
-    assert "Several agencies function as focal points" in quoted and quoted.startswith("“")
+    first.get_by_role("menuitem", name=re.compile("Full reference")).click()
+    expect(first.locator(".copy-feedback")).to_have_text("Reference copied")
+    cite = page.evaluate("navigator.clipboard.readText()")
+    assert re.fullmatch(r"CICAD, Mexico: Evaluation Report on Drug Policies 2022, MEM Eighth Evaluation Round, "
+                        r"CICAD/doc\.2676/22, Priority Action 2\.4, lines 259–26\d", cite), cite
+    # ... or the highlighted sentence alone, with a short reference to its own line.
+    first.get_by_role("button", name="Copy citation").click()
+    first.get_by_role("menuitem", name=re.compile("Highlighted sentence")).click()
+    expect(first.locator(".copy-feedback")).to_have_text("Quotation copied")
+    quote = page.evaluate("navigator.clipboard.readText()")
+    assert re.fullmatch(r"“[^”]*Several agencies function as focal points[^”]*” "
+                        r"\(CICAD, Mexico 2022, Priority Action 2\.4, lines? 26\d(–26\d)?\)", quote), quote
     _shot(page, "web-1-english-results.png")
 
     # Only memqa itself was contacted: no CDN, no external font (works offline).
     assert any(u.endswith("/static/app.js") for u in requested)
     foreign = [u for u in requested if not u.startswith(base_url + "/") and not u.startswith("data:")]
     assert foreign == []
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text as a reader sees them: no conversion leftovers, no bullets or cell breaks."""
+    text = re.sub(r"<[^>]*>|\*", "", text).replace("•", " ")
+    return re.sub(r"^\s*- ", " ", text, flags=re.M).split()
 
 
 def test_spanish_question_cites_priority_action_5_4_in_the_top_three(page):
@@ -292,13 +321,15 @@ def test_not_answerable_shows_the_notice_and_nearest_passages_as_text_only(page)
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("No direct answer in the report")
     expect(notice).to_contain_text(NOT_ANSWERABLE["notice"])
-    expect(page.locator("#summary")).to_contain_text("Nearest passages")
-    expect(page.locator("#summary")).to_contain_text("Confidence: low")
+    expect(page.locator("#cards-title")).to_have_text("Nearest passages")
+    expect(page.locator("#summary")).to_contain_text("Weak match")
     card = page.locator("#cards > li.card")
     expect(card).to_have_count(1)
     expect(card.locator("mark")).to_have_text(MARKED)
-    # Server text is shown literally, never parsed as HTML.
-    expect(card.locator("blockquote.passage")).to_contain_text(HOSTILE)
+    # Server text is never parsed as HTML: the title shows the markup literally; in the quotation, tags are
+    # conversion leftovers and are not displayed (they stay in the source text the offsets index).
+    expect(card.locator("blockquote.passage")).to_contain_text("Mexico reports")
+    expect(card.locator("blockquote.passage")).not_to_contain_text("<img")
     expect(card.locator("h4.citation")).to_contain_text(HOSTILE)
     assert card.locator("img, script").count() == 0
     assert page.evaluate("window.__pwned === undefined")
@@ -316,3 +347,273 @@ def test_no_passages_shows_a_no_results_state(page):
     # With no notice from the API the page still says, in plain words, that there is no answer.
     expect(page.locator("#notice")).to_contain_text("does not seem to answer this question")
     expect(page.get_by_role("status").first).to_contain_text("No passages found")
+
+
+# --------------------------------------------------------------------------- issue 18: what a reader sees
+def _hit(section, rank: int, highlight: str | None = None, **extra) -> dict:
+    """A hit as the API sends it, quoting a whole section of the real report."""
+    from memqa.render import to_json
+    from memqa.types import Citation
+
+    text = section.text
+    hl = []
+    if highlight is not None:
+        at = text.index(highlight)
+        hl = [{"text": highlight, "start": len(text[:at]), "end": len(text[:at]) + len(highlight)}]
+    return {"rank": rank, "score": 3.5, "text": text, "highlights": hl,
+            "citation": to_json(Citation.of(section)), **extra}
+
+
+COFEPRIS_ROW = ["COFEPRIS", "Yes, health surveillance checks are conducted throughout the annual cycle", "Yes", "No"]
+KEYNOTE = 'Keynote Lecture entitled "Final Destination of Secured Assets", delivered by the General Directorate of ' \
+          'Professional Training, in July 2021.'
+
+
+def _artefact_answer(real_assistant) -> dict:
+    """PA 8.3 (an HTML list inside a table cell), PA 3.1 (a tab-separated table), PA 1.2 (*emphasis*)."""
+    pa = real_assistant.resolve_section
+    return {"question": "q", "answerable": True, "confidence": "high", "language": "en", "notice": "",
+            "passages": [_hit(pa("pa-8.3"), 1, KEYNOTE), _hit(pa("pa-3.1"), 2, "\t".join(COFEPRIS_ROW)),
+                         _hit(pa("pa-1.2"), 3)]}
+
+
+def test_the_card_title_is_not_repeated_in_the_quotation(page, real_assistant):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/")
+    _ask(page, ION_QUESTION)
+    cards = page.locator("#cards > li.card")
+    expect(cards.first).to_be_visible()
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        title = card.locator(".citation-title").text_content().removeprefix(" — ")
+        label = card.locator(".citation-label").text_content()
+        quote = card.locator("blockquote.passage").inner_text()
+        assert title[:60] not in quote, (label, quote[:200])  # the heading line is skipped
+        assert not quote.lstrip().startswith(label.replace("Priority Actions", "Priority Action").split(" and")[0] + ":")
+    first_line = cards.first.locator("blockquote.passage").inner_text().strip().splitlines()[0]
+    assert first_line.startswith("Mexico takes part in the International Operations on New Psychoactive Substances")
+    # The answer (the direct answer when there is one, else the first quotation) starts above the fold of a
+    # 1366×900 screen, with the question still in sight.
+    direct = page.locator("#direct-answer")
+    first_result = direct if direct.is_visible() else cards.first.locator("blockquote.passage")
+    box = first_result.bounding_box()
+    assert box["y"] < 900 - 100 and page.evaluate("scrollY") == 0, box
+    _shot(page, "web-7-desktop-1366.png", full_page=False)
+
+
+def test_results_are_in_view_on_a_390px_phone_after_asking(page):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    expect(page.locator("#scope")).to_contain_text("Searching")
+    _ask(page, ION_QUESTION)
+    first = page.locator("#cards > li.card").first
+    expect(page.locator("#summary .confidence")).to_be_in_viewport()
+    direct = page.locator("#direct-answer")
+    # The answer (the direct answer when there is one, else the first card's quotation) is on screen.
+    expect(direct.locator("blockquote") if direct.is_visible() else first.locator("blockquote.passage")
+           ).to_be_in_viewport()
+    _shot(page, "web-8-phone-390-after-asking.png", full_page=False)
+    first.get_by_role("button", name="Copy citation").click()
+    menu = first.get_by_role("menu")
+    expect(menu).to_be_visible()
+    box = menu.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # the menu fits the phone's screen
+    expect(menu.locator("i")).to_have_text("Mexico: Evaluation Report on Drug Policies 2022")  # title in italics
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(first.get_by_role("button", name="Copy citation")).to_be_focused()
+    _shot(page, "web-13-phone-copy-menu.png", full_page=False)
+
+
+def test_tables_lists_and_emphasis_display_cleanly_while_offsets_index_the_source(page, real_assistant):
+    from playwright.sync_api import expect
+
+    answer = _artefact_answer(real_assistant)
+    page.route("**/ask", lambda route: _fulfil(route, answer))
+    page.goto("/")
+    _ask(page, "artefacts")
+    cards = page.locator("#cards > li.card")
+    expect(cards).to_have_count(3)
+    shown = page.locator("#cards").text_content()  # (inner_text would add tabs between table cells)
+    for artefact in ("<ul", "</li", "<i>", "*", "\t", "•"):
+        assert artefact not in shown, artefact
+
+    # PA 8.3: the HTML list inside a table cell is a list; the highlight (source offsets) marks the right item.
+    cell_items = cards.nth(0).locator("table td ul.cell-list > li")
+    expect(cell_items).to_have_count(4)
+    expect(cells := cards.nth(0).locator("table td").first).to_have_text("National Institutions")
+    assert cells.count() == 1
+    expect(cards.nth(0).locator("mark")).to_have_text(KEYNOTE)
+    expect(cell_items.nth(1)).to_have_text(KEYNOTE)
+
+    # PA 3.1: the tab-separated rows are an HTML table with its header row.
+    table = cards.nth(1).locator("table")
+    expect(table.locator("th")).to_have_count(4)
+    expect(table.locator("th").first).to_have_text("Name of the competent authority")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table.locator("tbody td")).to_have_text(COFEPRIS_ROW)
+    expect(table.locator("tbody td mark")).to_have_text(COFEPRIS_ROW)  # the highlighted row, cell by cell
+    expect(cards.nth(1).locator("blockquote > ul > li")).to_have_count(2)  # the "- " lines are a list
+
+    # PA 1.2: "*Fiscalía General de la República* -FGR" shows without its asterisks, and the sentence a page
+    # break cut ("... and the Tax" / "Administration Service") reads as one list item.
+    text = cards.nth(2).inner_text()
+    assert "(Fiscalía General de la República -FGR)" in text
+    expect(cards.nth(2).locator("blockquote li").last).to_contain_text("and the Tax Administration Service")
+
+    # Nothing is lost: the words shown are the source's words (after the heading line).
+    for card, hit in zip(cards.all(), answer["passages"]):
+        body = hit["text"][hit["text"].index("\n\n"):]
+        assert _words(card.locator("blockquote.passage").inner_text()) == _words(body)
+    _shot(page, "web-9-tables-lists.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths  # the tables fit a phone (one block per row)
+    _shot(page, "web-10-tables-phone.png")
+
+
+def test_plain_language_summary_and_the_four_languages(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    assert all(lang in page.inner_text("header.site-header") for lang in ("English", "Spanish", "Portuguese",
+                                                                         "French"))
+    assert "English or Spanish" not in page.inner_text("body")
+    _ask(page, SPANISH_QUESTION)
+    expect(page.locator("#cards > li.card").first).to_be_visible()
+    text = page.inner_text("#results")
+    assert "score" not in text.lower() and "Question language" not in text and "3.5000" not in text
+    expect(page.locator("#summary")).to_contain_text("Asked in Spanish")
+    expect(page.locator("#cards .rank").first).to_have_attribute("aria-label", "Result 1")
+
+
+def test_report_selector_and_scope_line(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    scope = page.locator("#scope")
+    expect(scope).to_contain_text("Searching Mexico: Evaluation Report on Drug Policies 2022")
+    expect(scope).to_contain_text("CICAD/doc.2676/22")
+    expect(page.locator("#report option")).to_have_text(["Mexico 2022"])
+    assert page.inner_text("label[for=report]") == "Report"
+
+
+TWO_REPORTS = [
+    {"report_id": "mexico-2022", "source": "mem-2022-mexico.txt", "country": "Mexico", "year": 2022,
+     "round": "Eighth Evaluation Round", "thematic_area": "Supply", "document_code": "CICAD/doc.2676/22",
+     "title": "Mexico: Evaluation Report on Drug Policies 2022", "language": "en"},
+    {"report_id": "peru-2022", "source": "mem-2022-peru.txt", "country": "Peru", "year": 2022,
+     "round": "Eighth Evaluation Round", "thematic_area": "Supply", "document_code": "CICAD/doc.2690/22",
+     "title": "Peru: Evaluation Report on Drug Policies 2022", "language": "en"},
+]
+
+
+def test_with_two_reports_the_scope_says_so_and_the_selector_filters(page):
+    from playwright.sync_api import expect
+
+    page.route("**/reports", lambda route: _fulfil(route, TWO_REPORTS))
+    page.goto("/")
+    scope = page.locator("#scope")
+    expect(scope).to_contain_text("Searching all 2 reports: Mexico 2022, Peru 2022")
+    expect(page.locator("#report option")).to_have_text(["All reports (2)", "Mexico 2022", "Peru 2022"])
+    page.select_option("#report", "peru-2022")
+    expect(scope).to_contain_text("Searching Peru: Evaluation Report on Drug Policies 2022")
+    expect(scope).to_contain_text("1 of 2 reports")
+    page.route("**/ask", lambda route: _fulfil(route, {**NOT_ANSWERABLE, "answerable": True}))
+    with page.expect_request("**/ask") as req:
+        _ask(page, "drug courts")
+    assert json.loads(req.value.post_data)["report"] == "peru-2022"
+    assert "report=peru-2022" in page.url
+
+
+def test_direct_answer_first_and_cicads_assessment_on_the_card(page, real_assistant):
+    from playwright.sync_api import expect
+
+    from memqa.render import to_json
+
+    pa24 = real_assistant.resolve_section("pa-2.4")
+    summary2 = real_assistant.resolve_section("summary-2")
+    sentence = "Several agencies function as focal points, including:"
+    assessment = {"status": "achieved", "text": "Additionally, CICAD notes that the country participates in the "
+                  "INCB's Project ION.", "citation": to_json(real_assistant.citation(summary2, 826, 826))}
+    answer = {**_artefact_answer(real_assistant), "question": ION_QUESTION,
+              "answer": {"text": sentence, "units": [{"text": sentence, "start": 0, "end": len(sentence),
+                                                     "citation": to_json(real_assistant.citation(pa24, 261, 261))}]},
+              "passages": [_hit(pa24, 1, sentence, assessment=assessment)]}
+    page.route("**/ask", lambda route: _fulfil(route, answer))
+    page.goto("/")
+    _ask(page, ION_QUESTION)
+    direct = page.locator("#direct-answer")
+    expect(direct).to_be_visible()
+    expect(direct).to_contain_text(sentence)
+    expect(direct).to_contain_text("Priority Action 2.4")
+    order = page.evaluate("""() => [...document.querySelectorAll('#direct-answer, #cards')]
+        .map(e => e.getBoundingClientRect().top)""")
+    assert order[0] < order[1]  # the answer comes first, above the passages
+    box = page.locator("#cards > li.card aside.assessment")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("CICAD's assessment")
+    expect(box).to_contain_text("participates in the INCB's Project ION")
+    expect(box).to_contain_text("achieved")
+    colours = page.evaluate("""() => [document.querySelector('aside.assessment'),
+        document.querySelector('blockquote.passage')].map(e => getComputedStyle(e).backgroundColor)""")
+    assert colours[0] != colours[1]  # visibly set apart from the quotation
+    _shot(page, "web-11-direct-answer-assessment.png", full_page=False)
+
+
+def test_the_page_works_under_a_sub_path(browser, proxied_url):
+    """Behind a proxy at /memqa/ every request must stay under /memqa/ (relative URLs)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    try:
+        page.goto(proxied_url + "/")
+        expect(page.locator("#objective option")).to_have_count(13)
+        expect(page.locator("#scope")).to_contain_text("CICAD/doc.2676/22")
+        _ask(page, ION_QUESTION)
+        first = page.locator("#cards > li.card").first
+        expect(first.locator(".citation-label")).to_have_text("Priority Action 2.4")
+        first.get_by_role("button", name="Show full section").click()
+        expect(first.locator(".full-text")).to_be_visible()
+        assert requested and all(u.startswith(proxied_url + "/") for u in requested), requested
+        page.goto(proxied_url + "/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("memqa")
+    finally:
+        context.close()
+
+
+def test_the_api_manual_works_offline(browser, base_url):
+    """/docs renders with every request outside this server blocked (no CDN)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    foreign: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith(base_url + "/") or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(base_url + "/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("memqa")
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        assert "/ask" in [p.replace("\u200b", "") for p in paths], paths
+        _shot(page, "web-12-docs-offline.png", full_page=False)
+        assert foreign == []
+    finally:
+        context.close()

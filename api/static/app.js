@@ -1,7 +1,15 @@
-/* memqa web page: asks POST /ask and shows cited passages as cards.
+/* memqa web page: asks POST ask and shows cited passages as cards.
  *
- * Every piece of server text goes into the page through textContent or text nodes, never
- * innerHTML, so a report (or a question) containing markup cannot run script in the page.
+ * Every piece of server text goes into the page through text nodes, never innerHTML, so a report
+ * (or a question) containing markup cannot run script in the page.
+ *
+ * Display versus source: the API's text is the exact source slice and its offsets index it. The
+ * page only changes how it *looks*: leftovers of the PDF conversion (HTML tags such as
+ * <ul style=...> or </li>, markdown emphasis asterisks) are not shown, tab-separated rows become
+ * tables, "- " lines become lists, and the heading line the card title already shows is skipped.
+ * Highlights are positioned on the source characters, so they stay exact.
+ *
+ * URLs are relative ("ask", not "/ask") so the page works under a sub-path behind a proxy.
  */
 "use strict";
 
@@ -13,11 +21,15 @@
   const kSelect = $("k");
   const objectiveSelect = $("objective");
   const kindSelect = $("kind");
+  const reportSelect = $("report");
+  const scopeLine = $("scope");
   const errorBox = $("error");
   const statusBox = $("status");
   const results = $("results");
   const summary = $("summary");
   const notice = $("notice");
+  const directAnswer = $("direct-answer");
+  const cardsTitle = $("cards-title");
   const cards = $("cards");
 
   const KIND_NAMES = {
@@ -25,9 +37,17 @@
     evaluative_summary: "Evaluative summary",
     preface: "Preface",
   };
+  const LANGUAGE_NAMES = { en: "English", es: "Spanish", pt: "Portuguese", fr: "French" };
+  /* What the answerability verdict means for a reader (the API's "confidence"). */
+  const MATCH = {
+    high: ["Strong match", "The quotations below answer the question directly."],
+    medium: ["Probable match", "Check that the quotations answer your question."],
+    low: ["Weak match", "The report may not answer this; treat the quotations with care."],
+  };
 
   let current = null; // AbortController of the request in flight
-  const sectionCache = new Map(); // section id -> Promise of GET /sections/{id}
+  const sectionCache = new Map(); // section id -> Promise of GET sections/{id}
+  const reports = new Map(); // report id -> metadata from GET reports
 
   /* ---------- small DOM helpers ---------- */
 
@@ -51,26 +71,44 @@
     while (node.firstChild) node.removeChild(node.firstChild);
   }
 
+  function isObject(x) {
+    return x !== null && typeof x === "object" && !Array.isArray(x);
+  }
+
   /* ---------- wording ---------- */
 
-  /** "mexico-2022" -> "MEM 2022 Mexico" (report ids are "<country>-<year>"). */
+  /** "mexico-2022" -> "Mexico 2022": from GET reports when loaded, else from the id. */
   function reportName(reportId) {
+    const meta = reports.get(reportId);
+    if (meta && meta.country) return [meta.country, meta.year].filter(Boolean).join(" ");
     const parts = String(reportId || "").split("-");
     const year = /^\d{4}$/.test(parts[parts.length - 1]) ? parts.pop() : "";
     const country = parts.map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join(" ");
-    return ["MEM", year, country].filter(Boolean).join(" ");
+    return [country, year].filter(Boolean).join(" ");
   }
 
   function lines(c) {
     return c.start_line === c.end_line ? `line ${c.start_line}` : `lines ${c.start_line}–${c.end_line}`;
   }
 
-  /** The text the "Copy citation" button puts on the clipboard. */
-  function citationText(c, passage) {
-    const title = String(c.title || "").trim().replace(/[.;:]+$/, "");
-    const named = title && title !== c.label ? `${c.label} — ${title}` : c.label;
-    const head = `${reportName(c.report)} (${c.report}), ${named}, ${c.source} ${lines(c)}`;
-    return passage ? `${head}\n“${passage.trim()}”` : head;
+  /** Plain text of a reference written with *italics* (the API's ``cite``). */
+  function plain(text) {
+    return String(text || "").replace(/\*/g, "");
+  }
+
+  /** The full reference: the API's ``cite`` (OAS style), or one built from the citation's fields. */
+  function fullReference(c) {
+    if (c.cite) return String(c.cite);
+    const meta = reports.get(c.report) || {};
+    const parts = ["CICAD", meta.title ? `*${meta.title}*` : `MEM report ${c.report}`];
+    if (meta.round) parts.push(`MEM ${meta.round}`);
+    if (meta.document_code) parts.push(meta.document_code);
+    return [...parts, c.label, lines(c)].join(", ");
+  }
+
+  /** "CICAD, Mexico 2022, Priority Action 2.4, line 261" — to follow a quoted sentence. */
+  function shortReference(c, range) {
+    return ["CICAD", reportName(c.report), c.label, lines(range || c)].filter(Boolean).join(", ");
   }
 
   function shorten(text, max) {
@@ -78,61 +116,280 @@
     return t.length <= max ? t : t.slice(0, max - 1).replace(/\s+\S*$/, "") + "…";
   }
 
-  /* ---------- highlighting ---------- */
+  /* ---------- the display model of a source text ---------- */
 
   /**
-   * Split ``text`` into plain and highlighted runs. The API's offsets count Unicode code points
-   * (Python strings), so slicing is done on code points, not UTF-16 units.
+   * Code points of ``text`` (the API's offsets count code points, as Python does), which of them
+   * are conversion leftovers to hide (HTML tags, emphasis asterisks), and the code-point index of
+   * every UTF-16 index (to place regular-expression matches).
    */
-  function runs(text, highlights) {
+  function model(text) {
     const chars = Array.from(text);
-    const spans = (highlights || [])
-      .map((h) => [Number(h.start), Number(h.end)])
-      .filter(([s, e]) => Number.isInteger(s) && Number.isInteger(e) && s >= 0 && e > s && s < chars.length)
-      .map(([s, e]) => [s, Math.min(e, chars.length)])
-      .sort((a, b) => a[0] - b[0]);
-    const out = [];
-    let pos = 0;
-    for (const [s, e] of spans) {
-      const start = Math.max(s, pos);
-      if (e <= start) continue; // overlaps one already marked
-      if (start > pos) out.push({ text: chars.slice(pos, start).join(""), mark: false });
-      out.push({ text: chars.slice(start, e).join(""), mark: true });
-      pos = e;
+    const cpOf = new Array(text.length + 1);
+    let cp = 0;
+    for (let i = 0; i < text.length; i++) {
+      cpOf[i] = cp;
+      const unit = text.charCodeAt(i);
+      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) cpOf[++i] = cp;
+      cp++;
     }
-    if (pos < chars.length) out.push({ text: chars.slice(pos).join(""), mark: false });
-    return out;
+    cpOf[text.length] = cp;
+    const hidden = new Uint8Array(chars.length);
+    for (const m of text.matchAll(/<\/?[A-Za-z][^<>\n]{0,300}>|\*+/g)) {
+      hidden.fill(1, cpOf[m.index], cpOf[m.index + m[0].length]);
+    }
+    return { text, chars, hidden, cpOf, marks: new Uint8Array(chars.length) };
   }
 
-  /** Where the highlighted sentences occur in a longer text (the full section), by exact match. */
+  /** Mark the highlighted code points ``[start, end)`` of the model. */
+  function mark(m, highlights) {
+    for (const h of highlights || []) {
+      const s = Number(h.start);
+      const e = Math.min(Number(h.end), m.chars.length);
+      if (Number.isInteger(s) && Number.isInteger(e) && s >= 0 && e > s) m.marks.fill(1, s, e);
+    }
+    return m;
+  }
+
+  /** Where the highlighted sentences occur in another text (the full section), by exact match. */
   function findHighlights(text, highlights) {
-    const chars = Array.from(text);
     const found = [];
     for (const h of highlights || []) {
       const needle = String(h.text || "");
-      if (!needle) continue;
-      const at = text.indexOf(needle);
+      const at = needle ? text.indexOf(needle) : -1;
       if (at < 0) continue;
       const start = Array.from(text.slice(0, at)).length;
-      found.push({ start, end: Math.min(start + Array.from(needle).length, chars.length) });
+      found.push({ start, end: start + Array.from(needle).length });
     }
     return found;
   }
 
-  /** Text nodes and <mark>s; a highlight is marked line by line so blank lines stay unmarked. */
-  function markedText(text, highlights) {
-    const nodes = [];
-    for (const r of runs(text, highlights)) {
-      if (!r.mark) {
-        nodes.push(document.createTextNode(r.text));
+  function normal(text) {
+    return plain(text).replace(/<[^>]*>/g, "").replace(/\s+/g, " ").trim().replace(/[.:;\s]+$/, "").toLowerCase();
+  }
+
+  /**
+   * Code-point offset where the body starts: after the leading heading paragraphs that the card
+   * title already shows ("Priority Action 2.4: <title>", "Objective 1" + the objective's title,
+   * "PREFACE"). The heading of a second priority action sharing the body is kept.
+   */
+  function bodyStart(text, c) {
+    let pos = 0;
+    for (let n = 0; n < 3; n++) {
+      const lead = text.slice(pos).search(/\S/);
+      if (lead < 0) break;
+      const start = pos + lead;
+      const cut = text.indexOf("\n\n", start);
+      if (cut < 0) break;
+      const para = normal(text.slice(start, cut));
+      const title = normal(c.title);
+      const heading =
+        (c.priority_action && para.startsWith(`priority action ${String(c.priority_action).toLowerCase()}:`)) ||
+        para === normal(c.label) ||
+        (c.kind === "evaluative_summary" && /^objective \d+$/.test(para)) ||
+        (title && (para === title || (title.length > 40 && para.startsWith(title))));
+      if (!heading) break;
+      pos = cut;
+    }
+    const lead = text.slice(pos).search(/\S/);
+    return lead < 0 ? 0 : Array.from(text.slice(0, pos + lead)).length;
+  }
+
+  const BULLET = /^[\s]*[-•·▪●◦]\s+/;
+  const ENDS_SENTENCE = /[.!?:;]['"”’)\]]*$/;
+
+  /**
+   * Split code points ``[from, chars.length)`` into display blocks: paragraphs (runs of prose
+   * lines), lists ("- " lines) and tables (lines with tabs or " | " between cells), each holding
+   * code-point ranges into the source.
+   */
+  function blocks(m, from) {
+    const out = [];
+    let pos = from;
+    const text = m.chars.join("");
+    const all = text.split("\n");
+    let offset = 0;
+    const linesCp = [];
+    for (const line of all) {
+      const len = Array.from(line).length;
+      linesCp.push([offset, offset + len, line]);
+      offset += len + 1;
+    }
+    let last = null;
+    let broken = null; // the block before a blank line, which a PDF page break may have cut
+    for (const [a, b, line] of linesCp) {
+      if (b <= pos) continue;
+      const start = Math.max(a, pos);
+      const visible = visibleText(m, start, b);
+      if (!visible.trim()) {
+        if (last) broken = last;
+        last = null;
         continue;
       }
-      for (const piece of r.text.split(/(\s*\n\s*)/)) {
-        if (!piece) continue;
-        nodes.push(piece.trim() ? el("mark", {}, piece) : document.createTextNode(piece));
+      if (broken && continues(m, broken, visible)) {
+        // "... and the Tax" / blank / "Administration Service": one sentence cut by a page break.
+        if (broken.type === "list") broken.items[broken.items.length - 1][1] = b;
+        else broken.lines.push([start, b, " "]);
+        last = broken;
+        broken = null;
+        pos = b;
+        continue;
+      }
+      broken = null;
+      if (line.includes("\t") || / \| \S/.test(line)) {
+        const cells = splitCells(m, start, b, line.includes("\t") ? "\t" : "|");
+        if (last && last.type === "table") last.rows.push(cells);
+        else out.push((last = { type: "table", rows: [cells], first: out.length === 0 }));
+      } else if (BULLET.test(visible)) {
+        const skip = visible.match(BULLET)[0].length;
+        const item = [advanceVisible(m, start, b, skip), b];
+        if (last && last.type === "list") last.items.push(item);
+        else out.push((last = { type: "list", items: [item] }));
+      } else if (last && last.type === "paragraph") {
+        last.lines.push([start, b]);
+      } else if (last && last.type === "list" && !ENDS_SENTENCE.test(visibleText(m, ...last.items[last.items.length - 1]).trim())) {
+        last.items[last.items.length - 1][1] = b; // a list item wrapped onto the next line
+      } else {
+        out.push((last = { type: "paragraph", lines: [[start, b]] }));
+      }
+      pos = b;
+    }
+    return out;
+  }
+
+  /** Whether ``next`` continues the sentence a page break cut at the end of ``block`` (as the
+   *  server's sentence splitter decides it, in short: no closing punctuation, and a lower-case
+   *  continuation or a short fragment). */
+  function continues(m, block, next) {
+    if (block.type !== "paragraph" && block.type !== "list") return false;
+    const range = block.type === "list" ? block.items[block.items.length - 1] : block.lines[block.lines.length - 1];
+    const end = visibleText(m, range[0], range[1]).trim();
+    const head = next.trim();
+    if (!end || ENDS_SENTENCE.test(end) || BULLET.test(next) || /^(Priority Action|OBJECTIVE|Objective \d)/.test(head)) {
+      return false;
+    }
+    if (/^[a-z(,;]/.test(head)) return true;
+    const fragment = head.split(/\s+/).length <= 6 && !ENDS_SENTENCE.test(head);
+    return block.type === "list" ? fragment : end.split(/\s+/).length > 8;
+  }
+
+  function visibleText(m, a, b) {
+    let s = "";
+    for (let i = a; i < b; i++) if (!m.hidden[i]) s += m.chars[i];
+    return s;
+  }
+
+  /** The code point after skipping ``count`` visible characters from ``a``. */
+  function advanceVisible(m, a, b, count) {
+    let i = a;
+    let seen = 0;
+    while (i < b && seen < count) {
+      if (!m.hidden[i]) seen++;
+      i++;
+    }
+    while (i < b && m.hidden[i]) i++;
+    return i;
+  }
+
+  function splitCells(m, a, b, sep) {
+    const cells = [];
+    let start = a;
+    for (let i = a; i < b; i++) {
+      if (m.chars[i] === sep && !m.hidden[i]) {
+        cells.push([start, i]);
+        start = i + 1;
       }
     }
+    cells.push([start, b]);
+    return cells;
+  }
+
+  /** Text nodes and <mark>s for the visible code points of ``[a, b)``, trimmed. */
+  function runNodes(m, a, b) {
+    while (a < b && (m.hidden[a] || /\s/.test(m.chars[a]))) a++;
+    while (b > a && (m.hidden[b - 1] || /\s/.test(m.chars[b - 1]))) b--;
+    const nodes = [];
+    let buf = "";
+    let marked = false;
+    const flush = () => {
+      if (!buf) return;
+      nodes.push(marked && buf.trim() ? el("mark", {}, buf) : document.createTextNode(buf));
+      buf = "";
+    };
+    for (let i = a; i < b; i++) {
+      if (m.hidden[i]) continue;
+      const on = m.marks[i] === 1;
+      if (on !== marked) {
+        flush();
+        marked = on;
+      }
+      buf += m.chars[i];
+    }
+    flush();
     return nodes;
+  }
+
+  /** A table cell: its text, or a list when the cell holds "•" bullets (an HTML list in the PDF). */
+  function cellNodes(m, a, b) {
+    const bullets = [];
+    for (let i = a; i < b; i++) if (m.chars[i] === "•" && !m.hidden[i]) bullets.push(i);
+    if (!bullets.length) return runNodes(m, a, b);
+    const items = [];
+    const lead = runNodes(m, a, bullets[0]);
+    bullets.forEach((at, j) => {
+      const end = j + 1 < bullets.length ? bullets[j + 1] : b;
+      const nodes = runNodes(m, at + 1, end);
+      if (nodes.length) items.push(el("li", {}, nodes));
+    });
+    return [...lead, el("ul", { className: "cell-list" }, items)];
+  }
+
+  /** The display of code points ``[from, end)`` of a model: paragraphs, lists and tables. */
+  function render(m, from) {
+    const out = [];
+    for (const block of blocks(m, from)) {
+      if (block.type === "paragraph") {
+        const p = el("p", {});
+        block.lines.forEach(([a, b, join], i) => {
+          if (i) p.append(document.createTextNode(join || "\n"));
+          p.append(...runNodes(m, a, b));
+        });
+        out.push(p);
+      } else if (block.type === "list") {
+        out.push(el("ul", {}, block.items.map(([a, b]) => el("li", {}, runNodes(m, a, b)))));
+      } else {
+        const width = Math.max(...block.rows.map((r) => r.length));
+        // The first row is a header when the table starts after some text (as the report's tables do);
+        // a window that begins inside a table starts with a data row.
+        const header = !block.first && block.rows.length > 1 ? block.rows[0] : null;
+        const names = header ? header.map(([a, b]) => visibleText(m, a, b).trim()) : [];
+        const body = header ? block.rows.slice(1) : block.rows;
+        const cell = (tag, range, i) => el(tag, { "data-label": tag === "td" && names[i] ? names[i] : null },
+          cellNodes(m, range[0], range[1]));
+        const pad = (row) => row.concat(Array(width - row.length).fill([0, 0]));
+        out.push(el("div", { className: "table-wrap" },
+          el("table", { className: header ? "report-table has-header" : "report-table" },
+            header ? el("thead", {}, el("tr", {}, pad(header).map((r, i) => cell("th", r, i)))) : null,
+            el("tbody", {}, body.map((row) => el("tr", {}, pad(row).map((r, i) => cell("td", r, i))))),
+          )));
+      }
+    }
+    return out;
+  }
+
+  /** The visible text of the highlighted sentences (for "copy the quotation"), with their lines. */
+  function quotation(m, c, highlights) {
+    const spans = (highlights || []).filter((h) => Number.isInteger(h.start) && h.end > h.start)
+      .sort((x, y) => x.start - y.start);
+    if (!spans.length) return null;
+    const lineAt = (cp) => c.start_line + m.chars.slice(0, cp).filter((ch) => ch === "\n").length;
+    const parts = spans.map((h) => visibleText(m, h.start, Math.min(h.end, m.chars.length))
+      .replace(/\t+/g, " — ").replace(/\s+/g, " ").replace(/^[-•]\s+/, "").trim()).filter(Boolean);
+    if (!parts.length) return null;
+    return {
+      text: parts.join(" […] "),
+      range: { start_line: lineAt(spans[0].start), end_line: lineAt(spans[spans.length - 1].end - 1) },
+    };
   }
 
   /* ---------- API ---------- */
@@ -175,11 +432,11 @@
     return data;
   }
 
-  /** GET /sections/{id}; ids contain a slash ("mexico-2022/pa-2.4"), so encode each part. */
+  /** GET sections/{id}; ids contain a slash ("mexico-2022/pa-2.4"), so encode each part. */
   function fetchSection(id) {
     if (!sectionCache.has(id)) {
       const path = String(id).split("/").map(encodeURIComponent).join("/");
-      const promise = getJson(`/sections/${path}`);
+      const promise = getJson(`sections/${path}`);
       promise.catch(() => sectionCache.delete(id)); // let a later click retry
       sectionCache.set(id, promise);
     }
@@ -208,11 +465,23 @@
   }
 
   function clearResults() {
-    clear(cards);
-    clear(summary);
-    clear(notice);
+    for (const box of [cards, summary, notice, directAnswer, cardsTitle]) clear(box);
+    cardsTitle.hidden = true;
     summary.hidden = true;
     notice.hidden = true;
+    directAnswer.hidden = true;
+  }
+
+  /** Bring the results into view when the form left less than ~200 px of the first one on screen
+   *  (phones); on a desktop screen the page stays put, with the question in sight. */
+  function revealResults() {
+    const first = directAnswer.hidden ? cards.firstElementChild || summary : directAnswer;
+    const target = notice.hidden ? summary : notice;
+    const top = first.getBoundingClientRect().top;
+    if (top > window.innerHeight - 200 || top < 0) {
+      const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      target.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
+    }
   }
 
   /* ---------- rendering ---------- */
@@ -222,25 +491,33 @@
     const passages = Array.isArray(answer.passages) ? answer.passages : [];
     const answerable = answer.answerable !== false;
 
-    if (!answerable || answer.notice) {
-      notice.append(el("p", { className: "notice-title" }, answerable ? "Note" : "No direct answer in the report"));
+    // An answerable result's notice ("the match is not certain ...") goes on the summary line; a box
+    // is kept for the warning that the report does not seem to answer.
+    if (!answerable) {
+      notice.append(el("p", { className: "notice-title" }, "No direct answer in the report"));
       if (answer.notice) notice.append(el("p", {}, answer.notice));
       else {
         notice.append(el("p", {},
           "The report does not seem to answer this question" +
           (passages.length ? "; the passages below are the nearest ones, shown for reference only." : ".")));
       }
-      notice.classList.toggle("notice-warning", !answerable);
+      notice.classList.add("notice-warning");
       notice.hidden = false;
     }
 
-    const confidence = String(answer.confidence || "unknown");
+    if (answerable && isObject(answer.answer)) renderDirectAnswer(answer.answer);
+
+    const [matchName, matchText] = MATCH[answer.confidence] || ["Match unknown", "Check the quotations."];
     summary.append(
-      el("h3", { className: "summary-title" }, answerable ? "Cited passages" : "Nearest passages"),
-      el("span", { className: `badge confidence confidence-${confidence}` }, `Confidence: ${confidence}`),
+      el("span", { className: `badge confidence confidence-${answer.confidence || "unknown"}`, title: matchText },
+        matchName),
+      el("span", { className: "summary-hint" }, answerable && answer.notice ? answer.notice : matchText),
     );
-    if (answer.language) {
-      summary.append(el("span", { className: "badge" }, `Question language: ${answer.language}`));
+    cardsTitle.textContent = answerable ? "Cited passages" : "Nearest passages";
+    cardsTitle.hidden = false;
+    const lang = LANGUAGE_NAMES[answer.language];
+    if (lang && answer.language !== "en") {
+      summary.append(el("span", { className: "summary-hint" }, `Asked in ${lang}; the report is quoted as published.`));
     }
     summary.hidden = false;
 
@@ -256,41 +533,89 @@
     statusBox.textContent = `${passages.length} ${answerable ? "cited" : "nearest"} passage${passages.length === 1 ? "" : "s"} found.`;
   }
 
+  /** The API's direct answer (when present): verbatim text and the units it is quoted from. */
+  function renderDirectAnswer(direct) {
+    const text = typeof direct.text === "string" ? direct.text : "";
+    const units = Array.isArray(direct.units) ? direct.units.filter(isObject) : [];
+    if (!text.trim() && !units.length) return;
+    const m = model(text);
+    const body = text.trim() ? render(m, 0) : [];
+    // One source line per cited unit, spanning the lines its pieces come from.
+    const bySection = new Map();
+    for (const u of units) {
+      const c = isObject(u.citation) ? u.citation : null;
+      if (!c) continue;
+      const key = c.section_id || c.label;
+      const seen = bySection.get(key);
+      if (!seen) bySection.set(key, Object.assign({}, c));
+      else {
+        seen.start_line = Math.min(seen.start_line, c.start_line);
+        seen.end_line = Math.max(seen.end_line, c.end_line);
+      }
+    }
+    const sources = [...bySection.values()].map((c) => el("li", {},
+      el("span", { className: "citation-label" }, c.label || "Source"),
+      ` — ${reportName(c.report)}, ${c.source ? `${c.source}, ` : ""}${lines(c)}`));
+    const verdict = { yes: "Yes", no: "No" }[direct.polarity];
+    directAnswer.append(
+      el("p", { className: "direct-title" }, "Answer quoted from the report",
+        verdict ? el("span", { className: `badge polarity polarity-${direct.polarity}` }, verdict) : null),
+      el("blockquote", { className: "passage direct-text" }, body),
+      sources.length ? el("ul", { className: "direct-sources", "aria-label": "Quoted from" }, sources) : null,
+    );
+    directAnswer.hidden = false;
+  }
+
+  /** CICAD's assessment of a passage's objective (when the API sends one), set apart from the quote. */
+  function renderAssessment(a) {
+    if (!isObject(a) || typeof a.text !== "string" || !a.text.trim()) return null;
+    const c = isObject(a.citation) ? a.citation : null;
+    const status = typeof a.status === "string" && a.status ? a.status.replace(/_/g, " ") : "";
+    return el("aside", { className: "assessment", "aria-label": "CICAD's assessment" },
+      el("p", { className: "assessment-title" }, "CICAD's assessment",
+        status ? el("span", { className: `badge assessment-status status-${a.status}` }, status) : null),
+      el("div", { className: "assessment-text" }, render(model(a.text), 0)),
+      c ? el("p", { className: "assessment-source" }, `${c.label || ""}, ${lines(c)}`.replace(/^, /, "")) : null,
+    );
+  }
+
   function renderCard(hit, index, answerable) {
-    const c = hit.citation || {};
+    const c = isObject(hit.citation) ? hit.citation : {};
+    const rank = hit.rank || index + 1;
     const id = `card-${index + 1}`;
     const fullId = `${id}-full`;
+    const text = String(hit.text || "");
+    const m = mark(model(text), hit.highlights);
 
-    const heading = el("h4", { className: "citation", id: `${id}-title`, title: c.title || null },
+    const heading = el("h4", { className: "citation", id: `${id}-title` },
       el("span", { className: "citation-label" }, c.label || "Passage"),
-      c.title && c.title !== c.label ? el("span", { className: "citation-title" }, ` — ${c.title}`) : null,
+      c.title && c.title !== c.label ? el("span", { className: "citation-title" }, ` — ${plain(c.title)}`) : null,
     );
     const meta = el("p", { className: "citation-meta" },
-      el("span", {}, `${reportName(c.report)} (${c.report})`),
+      el("span", {}, `${reportName(c.report)}${reports.get(c.report) ? "" : ` (${c.report})`}`),
       el("span", {}, `${c.source}, ${lines(c)}`),
       KIND_NAMES[c.kind] ? el("span", {}, KIND_NAMES[c.kind]) : null,
-      typeof hit.score === "number" ? el("span", { className: "score" }, `score ${hit.score.toFixed(4)}`) : null,
     );
 
-    const passage = el("blockquote", { className: "passage" }, markedText(String(hit.text || ""), hit.highlights));
+    const passage = el("blockquote", { className: "passage" },
+      hit.continues_above === true ? el("p", { className: "continues" }, "[…] The section continues above.") : null,
+      render(m, bodyStart(text, c)),
+      hit.continues_below === true ? el("p", { className: "continues" }, "[…] The section continues below: “Show full section”.") : null);
 
     const full = el("div", { className: "full-section", id: fullId, hidden: true });
     const expand = el("button", { type: "button", className: "button button-expand", "aria-expanded": "false", "aria-controls": fullId },
       "Show full section");
     expand.addEventListener("click", () => toggleSection(expand, full, c, hit.highlights));
 
-    const feedback = el("span", { className: "copy-feedback", role: "status", "aria-live": "polite" });
-    const copy = el("button", { type: "button", className: "button button-copy" }, "Copy citation");
-    copy.addEventListener("click", () => copyCitation(copy, feedback, citationText(c, hit.text)));
-
     return el("li", { className: answerable ? "card" : "card card-nearest" },
       el("article", { "aria-labelledby": `${id}-title` },
         el("header", { className: "card-header" },
-          el("span", { className: "rank", "aria-label": `Result ${hit.rank || index + 1}` }, String(hit.rank || index + 1)),
+          el("span", { className: "rank", title: `Result ${rank}`, "aria-label": `Result ${rank}` }, String(rank)),
           el("div", { className: "card-heading" }, heading, meta),
         ),
         passage,
-        el("div", { className: "card-actions" }, expand, copy, feedback),
+        renderAssessment(hit.assessment),
+        el("div", { className: "card-actions" }, expand, copyControl(id, c, quotation(m, c, hit.highlights), text)),
         full,
       ),
     );
@@ -312,10 +637,11 @@
         const section = await fetchSection(citation.section_id);
         clear(box);
         const text = String(section.text || "");
+        const m = mark(model(text), findHighlights(text, highlights));
         box.append(
           el("h5", { className: "full-title" },
             `Full section: ${section.label || citation.label}, ${section.source || citation.source} ${lines(section.start_line ? section : citation)}`),
-          el("div", { className: "full-text" }, markedText(text, findHighlights(text, highlights))),
+          el("div", { className: "full-text" }, render(m, bodyStart(text, citation))),
         );
         box.dataset.loaded = "1";
       } catch (err) {
@@ -331,7 +657,81 @@
     button.textContent = "Hide full section";
   }
 
-  /* ---------- clipboard ---------- */
+  /* ---------- copy citation ---------- */
+
+  /** "Copy citation" and its menu: the full reference, or the highlighted sentence with a short one. */
+  function copyControl(id, c, quote, text) {
+    const menuId = `${id}-copy`;
+    const reference = fullReference(c);
+    const quoteText = quote
+      ? `“${quote.text}” (${shortReference(c, quote.range)})`
+      : `“${shorten(text.replace(/[*]|<[^>]*>/g, "").replace(/\s+/g, " "), 400)}” (${shortReference(c)})`;
+    const feedback = el("span", { className: "copy-feedback", role: "status", "aria-live": "polite" });
+    const button = el("button", {
+      type: "button", className: "button button-copy", "aria-haspopup": "menu", "aria-expanded": "false",
+      "aria-controls": menuId,
+    }, "Copy citation");
+    const option = (kind, title, preview) => el("button", { type: "button", role: "menuitem", className: "copy-option", "data-copy": kind },
+      el("span", { className: "copy-option-title" }, title),
+      el("span", { className: "copy-option-preview" }, preview));
+    const menu = el("div", { className: "copy-menu", id: menuId, role: "menu", "aria-label": "Copy citation", hidden: true },
+      option("reference", "Full reference", italics(reference)),
+      option("quote", quote ? "Highlighted sentence with a short reference" : "Passage with a short reference",
+        shorten(quoteText, 160)));
+
+    const close = (focusButton) => {
+      menu.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      document.removeEventListener("click", outside, true);
+      if (focusButton) button.focus();
+    };
+    const outside = (event) => {
+      if (!menu.contains(event.target) && event.target !== button) close(false);
+    };
+    button.addEventListener("click", () => {
+      if (!menu.hidden) return close(false);
+      menu.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      menu.querySelector("[role=menuitem]").focus();
+      document.addEventListener("click", outside, true);
+    });
+    menu.addEventListener("keydown", (event) => {
+      const items = [...menu.querySelectorAll("[role=menuitem]")];
+      const at = items.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        event.preventDefault();
+        close(true);
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        items[(at + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length].focus();
+      }
+    });
+    menu.addEventListener("click", async (event) => {
+      const item = event.target.closest("[role=menuitem]");
+      if (!item) return;
+      const isReference = item.dataset.copy === "reference";
+      const ok = await copyText(isReference ? plain(reference) : quoteText,
+        isReference ? referenceHtml(reference) : null);
+      close(true);
+      feedback.textContent = ok ? (isReference ? "Reference copied" : "Quotation copied")
+        : "Could not copy: select the text and copy it by hand.";
+      feedback.classList.toggle("copy-failed", !ok);
+      clearTimeout(feedback._timer);
+      feedback._timer = setTimeout(() => { feedback.textContent = ""; }, ok ? 2500 : 8000);
+    });
+    return el("span", { className: "copy" }, button, menu, feedback);
+  }
+
+  /** Nodes of a reference written with *title* in italics markup. */
+  function italics(reference) {
+    return String(reference).split(/(\*[^*]+\*)/).filter(Boolean)
+      .map((part) => (/^\*[^*]+\*$/.test(part) ? el("i", {}, part.slice(1, -1)) : document.createTextNode(part)));
+  }
+
+  /** The reference as HTML with its title in italics (what a word processor pastes). */
+  function referenceHtml(reference) {
+    return el("span", {}, italics(reference)).outerHTML;
+  }
 
   function copyWithTextarea(text) {
     const area = el("textarea", { readonly: true, "aria-hidden": "true", className: "copy-buffer" });
@@ -348,22 +748,26 @@
     return ok;
   }
 
-  async function copyCitation(button, feedback, text) {
-    let ok = false;
+  async function copyText(text, html) {
     if (navigator.clipboard && window.isSecureContext) {
       try {
-        await navigator.clipboard.writeText(text);
-        ok = true;
+        if (html && window.ClipboardItem) {
+          await navigator.clipboard.write([new ClipboardItem({
+            "text/plain": new Blob([text], { type: "text/plain" }),
+            "text/html": new Blob([html], { type: "text/html" }),
+          })]);
+        } else {
+          await navigator.clipboard.writeText(text);
+        }
+        return true;
       } catch (_) {
-        ok = false;
+        try {
+          await navigator.clipboard.writeText(text);
+          return true;
+        } catch (__) { /* fall through to the textarea */ }
       }
     }
-    if (!ok) ok = copyWithTextarea(text);
-    button.focus();
-    feedback.textContent = ok ? "Copied" : "Could not copy: select the passage and copy it by hand.";
-    feedback.classList.toggle("copy-failed", !ok);
-    clearTimeout(feedback._timer);
-    feedback._timer = setTimeout(() => { feedback.textContent = ""; }, ok ? 2500 : 8000);
+    return copyWithTextarea(text);
   }
 
   /* ---------- asking ---------- */
@@ -374,7 +778,7 @@
       k: Number(kSelect.value) || 5,
       objective: objectiveSelect.value ? Number(objectiveSelect.value) : null,
       kind: kindSelect.value || null,
-      report: null,
+      report: reportSelect.value || null,
     };
   }
 
@@ -384,6 +788,7 @@
     if (body.k !== 5) params.set("k", String(body.k));
     if (body.objective !== null) params.set("objective", String(body.objective));
     if (body.kind) params.set("kind", body.kind);
+    if (body.report) params.set("report", body.report);
     history.replaceState(null, "", `${location.pathname}?${params}`);
   }
 
@@ -395,7 +800,7 @@
     hideError();
     setBusy(true);
     try {
-      const answer = await getJson("/ask", {
+      const answer = await getJson("ask", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(body),
@@ -403,8 +808,9 @@
       });
       if (current !== controller) return;
       setBusy(false);
-      renderAnswer(answer);
+      renderAnswer(isObject(answer) ? answer : {});
       rememberInUrl(body);
+      revealResults();
     } catch (err) {
       if (current !== controller || (err && err.name === "AbortError")) return;
       setBusy(false);
@@ -419,16 +825,78 @@
     }
   }
 
-  /* ---------- filters ---------- */
+  /* ---------- reports, scope and filters ---------- */
 
-  async function loadObjectives() {
-    let sections;
+  /** The reports in the index: GET reports, else the ids of GET health, else those of the sections. */
+  async function loadReports(sections) {
+    let list = [];
     try {
-      sections = await getJson("/sections");
+      const data = await getJson("reports");
+      if (Array.isArray(data)) list = data.filter((r) => isObject(r) && r.report_id);
+    } catch (_) {
+      try {
+        const health = await getJson("health");
+        const ids = health && health.index && Array.isArray(health.index.reports) ? health.index.reports : [];
+        list = ids.map((id) => ({ report_id: String(id) }));
+      } catch (__) { /* use the sections below */ }
+    }
+    if (!list.length && Array.isArray(sections)) {
+      list = [...new Set(sections.map((s) => s.report).filter(Boolean))].map((id) => ({ report_id: id }));
+    }
+    for (const r of list) reports.set(r.report_id, r);
+    return list;
+  }
+
+  /** "MEM Eighth Evaluation Round, CICAD/doc.2676/22" */
+  function about(r) {
+    return [r.round ? `MEM ${r.round}` : "", r.document_code].filter(Boolean).join(", ");
+  }
+
+  function describe(r) {
+    return (r.title || `${reportName(r.report_id)} report`) + (about(r) ? ` (${about(r)})` : "");
+  }
+
+  function fillReports(list) {
+    clear(reportSelect);
+    if (list.length !== 1) reportSelect.append(el("option", { value: "" }, `All reports (${list.length})`));
+    for (const r of list) {
+      reportSelect.append(el("option", { value: list.length === 1 ? "" : r.report_id, title: describe(r) },
+        reportName(r.report_id)));
+    }
+    reportSelect.disabled = list.length <= 1;
+    const wanted = reportSelect.dataset.wanted || "";
+    if (wanted && list.some((r) => r.report_id === wanted) && list.length > 1) reportSelect.value = wanted;
+    updateScope(list);
+  }
+
+  /** The line that says which report(s) a question searches. */
+  function updateScope(list) {
+    clear(scopeLine);
+    const chosen = reportSelect.value ? reports.get(reportSelect.value) : null;
+    if (chosen || list.length === 1) {
+      const r = chosen || list[0];
+      scopeLine.append("Searching ", el("strong", {}, r.title || `the ${reportName(r.report_id)} report`),
+        about(r) ? ` (${about(r)})` : "", list.length > 1 ? ` — 1 of ${list.length} reports.` : ".");
+    } else if (list.length > 1) {
+      scopeLine.append("Searching ", el("strong", {}, `all ${list.length} reports`), ": ",
+        list.map((r) => reportName(r.report_id)).join(", "),
+        ". Results may come from different countries; each card names its report.");
+    } else {
+      scopeLine.append("The list of reports could not be loaded.");
+    }
+  }
+
+  async function loadFilters() {
+    let sections = null;
+    try {
+      sections = await getJson("sections");
     } catch (err) {
       objectiveSelect.title = `Objectives could not be loaded: ${err.message}`;
-      return;
     }
+    const list = await loadReports(sections);
+    fillReports(list);
+    reportSelect.addEventListener("change", () => updateScope(list));
+    if (!Array.isArray(sections)) return;
     const titles = new Map();
     for (const s of sections) {
       if (!Number.isInteger(s.objective)) continue;
@@ -450,13 +918,14 @@
     }
   }
 
-  /** A link like /?q=...&objective=2 fills the form and asks at once. */
+  /** A link like ?q=...&objective=2 fills the form and asks at once. */
   function restoreFromUrl() {
     const params = new URLSearchParams(location.search);
     const q = params.get("q");
     if (params.get("k") && [...kSelect.options].some((o) => o.value === params.get("k"))) kSelect.value = params.get("k");
     if (params.get("kind")) kindSelect.value = params.get("kind");
     if (params.get("objective")) objectiveSelect.dataset.wanted = params.get("objective");
+    if (params.get("report")) reportSelect.dataset.wanted = params.get("report");
     if (q !== null) question.value = q;
     return q !== null && q.trim() !== "";
   }
@@ -467,7 +936,7 @@
   });
 
   const askNow = restoreFromUrl();
-  const objectivesReady = loadObjectives();
-  if (askNow) objectivesReady.then(ask);
+  const filtersReady = loadFilters();
+  if (askNow) filtersReady.then(ask);
   else question.focus();
 })();

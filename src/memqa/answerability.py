@@ -29,11 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CalibrationError
+from .extract import fits, question_type
 from .lexical import fold, tokenize
-from .vocabulary import countries_named, country_aliases
+from .vocabulary import area_of, area_report, countries_named, country_aliases, other_areas_named
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
-            "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "is_en")
+            "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
+            "fused_margin", "is_en")
 # "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
 REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
                             r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
@@ -92,7 +94,9 @@ class Calibration:
     coef: Mapping[str, float]
     intercept: float
     threshold: float  # p(answerable) below this: abstain
-    high: float  # p(answerable) at or above this: "high" confidence
+    high: float  # p(top unit answers) at or above this: "high" confidence
+    coef_high: Mapping[str, float]  # second model: p(answerable and the top-ranked unit answers)
+    intercept_high: float
     encoder: str  # the encoder whose scores the dense features are (e.g. "e5")
     fitted_on: Mapping[str, str] = field(default_factory=dict)  # question file -> sha256
     corpus: Mapping[str, str] = field(default_factory=dict)  # corpus file -> sha256 of the index fitted on
@@ -121,8 +125,9 @@ def load_calibration(path: Path = CALIBRATION, encoder: str | None = None) -> Ca
         raise CalibrationError(f"{path} was fitted on {d.get('encoder')!r} scores but the index is searched with "
                                f"{encoder!r}; run `{REFIT}` for this index (or build it with that encoder).")
     try:
-        kw = {k: d[k] for k in ("mean", "scale", "coef", "intercept", "threshold", "high", "encoder")}
-        if not all(set(kw[k]) >= set(FEATURES) for k in ("mean", "scale", "coef")):
+        kw = {k: d[k] for k in ("mean", "scale", "coef", "intercept", "threshold", "high", "encoder", "coef_high",
+                                "intercept_high")}
+        if not all(set(kw[k]) >= set(FEATURES) for k in ("mean", "scale", "coef", "coef_high")):
             raise KeyError("a feature weight")
         return Calibration(features=FEATURES, fitted_on=d.get("fitted_on", {}), corpus=d.get("corpus", {}),
                            stats=d.get("stats", {}), **kw)
@@ -210,6 +215,17 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     others = {alias for name, alias in countries_named(question).items() if alias not in own_top}
     other_country = float(any(w not in texts for w in others))
     other_report = float(asks_other_report(question, meta)) if top else 0.0
+    areas = other_areas_named(question, [area_of(str(m.get("thematic_area", ""))) for m in reports.values()])
+    other_area = float(any(fold(w) not in texts for w in areas.values()))
+    qtype = question_type(question)
+    type_gap = 0.0
+    if qtype in ("date", "person", "law", "place") and seg_scores is not None and top:
+        best = [(i, gi) for i in top[:2] for gi in retriever.segments_of(i)]
+        best.sort(key=lambda t: -seg_scores[t[1]])
+        type_gap = float(not any(fits(qtype, sections[i].text[retriever.segments[gi].start : retriever.segments[gi].end])
+                                 for i, gi in best[:4]))
+    fused = [float(retrieval.fused[i]) for i in order[:2]]
+    fused_margin = fused[0] - fused[1] if len(fused) == 2 and all(map(math.isfinite, fused)) else 0.0
     return {
         "dense_top": float(d_sorted[0]) if len(d_sorted) else 0.0,
         "sent_top": float(np.max(sent[np.isfinite(sent)])) if sent is not None and np.isfinite(sent).any() else 0.0,
@@ -223,16 +239,45 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "asks_person": float(bool(PERSON_RE.search(question))),
         "other_country": other_country,
         "other_report": other_report,
+        "other_area": other_area,
+        "type_gap": type_gap,
+        "fused_margin": fused_margin,
         "is_en": float(is_en),
     }
 
 
-def probability(f: Mapping[str, float], calib: Calibration | None) -> float | None:
-    """p(answerable) under the logistic model; None without a calibration."""
+def probability(f: Mapping[str, float], calib: Calibration | None, high: bool = False) -> float | None:
+    """p(answerable) — or, with ``high``, p(answerable and the top unit answers) — under the logistic
+    models; None without a calibration."""
     if calib is None:
         return None
-    z = calib.intercept + sum(calib.coef[k] * (f[k] - calib.mean[k]) / calib.scale[k] for k in FEATURES)
+    coef, b = (calib.coef_high, calib.intercept_high) if high else (calib.coef, calib.intercept)
+    z = b + sum(coef[k] * (f[k] - calib.mean[k]) / calib.scale[k] for k in FEATURES)
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def scope_notice(question: str, f: Mapping[str, float], reports: Mapping[str, dict]) -> str:
+    """Why the library does not answer, and which MEM report would — from the manifest and vocabulary."""
+    metas = list(reports.values())
+    if not metas:
+        return ""
+    held = "; ".join(f"{m.get('country')} {m.get('year')} ({m.get('round')})" for m in metas[:3])
+    if f.get("other_area"):
+        areas = other_areas_named(question, [area_of(str(m.get("thematic_area", ""))) for m in metas])
+        if areas:
+            key, word = next(iter(areas.items()))
+            return (f"The loaded report(s) — {held} — evaluate '{metas[0].get('thematic_area')}'; "
+                    f"'{word}' is evaluated in {area_report(key)}, which is not in this library.")
+    if f.get("other_country"):
+        own = {m.get("country") for m in metas}
+        named = [c for c in countries_named(question) if c not in own]
+        if named:
+            return (f"This library holds the MEM report(s) on {', '.join(sorted(own))}, not on {named[0]}; "
+                    f"{named[0]}'s MEM evaluation report would answer this.")
+    if f.get("other_report"):
+        return (f"This library holds {held}; the question asks about another MEM evaluation (year or round), "
+                "whose report is not loaded.")
+    return ""
 
 
 def judge(question: str, retrieval, retriever, order: list[int], reports: Mapping[str, dict],
@@ -243,10 +288,15 @@ def judge(question: str, retrieval, retriever, order: list[int], reports: Mappin
     signals = {**{k: round(v, 4) for k, v in f.items()}, "p_answerable": None if p is None else round(p, 4)}
     if not order:
         return Verdict(False, "low", NOTICE_EMPTY, signals)
+    scope = scope_notice(question, f, reports)
+    if scope:  # a question about another thematic area, country or evaluation: the library does not hold it
+        return Verdict(False, "low", scope, signals)
     if p is None:  # no calibration given (tests with a fake encoder): never abstain
         return Verdict(True, "medium", "", signals)
     if p < calib.threshold:
         return Verdict(False, "low", NOTICE, signals)
-    if p < calib.high:
+    p_top = probability(f, calib, high=True)
+    signals["p_top_answers"] = round(p_top, 4)
+    if p_top < calib.high:
         return Verdict(True, "medium", NOTICE_MEDIUM, signals)
     return Verdict(True, "high", "", signals)

@@ -10,9 +10,10 @@ top ``JUDGE_DEPTH`` units of what the filters allow, whatever ``k`` is asked for
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -22,13 +23,15 @@ from .answerability import CALIBRATION, Calibration, Verdict, judge, load_calibr
 from .configs import CONFIGS, DEFAULT_CONFIG
 from .encoders import Encoder, load_encoder
 from .errors import BadQuestionError, NotFoundError, StaleIndexError
-from .highlight import highlights
+from .extract import extract, question_type
+from .highlight import highlights, widen
 from .lexical import tokenize
-from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS
+from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS, UNIT_SHOW_TOKENS
 from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
-from .types import KINDS, Answer, Citation, Hit, Passage, Section
+from .tokens import count_tokens
+from .types import KINDS, Answer, Citation, DirectAnswer, Hit, Passage, Section, reference
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class Assistant:
         self.reports = sorted({s.report for s in self.sections})
         self.objectives = sorted({s.objective for s in self.sections if s.objective is not None})
         self.report_metas = MappingProxyType({r["report_id"]: r for r in data.manifest.get("reports", [])})
+        self._unit_tokens = tuple(count_tokens(s.text) for s in self.sections)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -137,17 +141,33 @@ class Assistant:
         """The manifest's metadata of one report (country, year, round, ...)."""
         return self.report_metas.get(report_id, {})
 
+    def citation(self, section: Section, start_line: int | None = None, end_line: int | None = None) -> Citation:
+        """``Citation.of`` with the report's metadata, so ``cite`` names the document."""
+        return Citation.of(section, start_line, end_line, self.report_meta(section.report) or None)
+
     # ------------------------------------------------------------------ validation
     def resolve_section(self, section_id: str) -> Section:
-        sid = self._alias.get(section_id.strip())
-        if sid is None and "/" not in section_id and len(self.reports) == 1:
-            sid = self._alias.get(f"{self.reports[0]}/{section_id.strip()}")
-        if sid is None:
+        """A citable unit from its id or the way people name it: 'mexico-2022/pa-5.4', 'pa-5.4', '5.4',
+        'Priority Action 5.4', 'Evaluative Summary, Objective 3', 'summary-3', 'preface' (with or without
+        '<report>/'). A name that several reports share raises NotFoundError listing their ids."""
+        text = str(section_id).strip()
+        report, _, rest = text.rpartition("/")
+        key = section_key(rest)
+        found: list[str] = []
+        if text in self._alias:
+            found = [self._alias[text]]
+        elif key is not None:
+            reports = [report] if report else self.reports
+            found = list(dict.fromkeys(self._alias[f"{r}/{key}"] for r in reports if f"{r}/{key}" in self._alias))
+        if len(found) > 1:
+            raise NotFoundError(f"{section_id!r} is in {len(found)} reports; use one of {', '.join(found)}.")
+        if not found:
+            r = self.sections[0].report
             raise NotFoundError(
-                f"no section {section_id!r}; ids look like '{self.sections[0].report}/pa-2.4', "
-                f"'{self.sections[0].report}/summary-3' or '{self.sections[0].report}/preface' (see `memqa sections`)."
+                f"no section {section_id!r}; ids look like '{r}/pa-2.4' (or 'Priority Action 2.4'), "
+                f"'{r}/summary-3' or '{r}/preface' (see `memqa sections`)."
             )
-        return self.sections[self.retriever.unit_index[sid]]
+        return self.sections[self.retriever.unit_index[found[0]]]
 
     def passages_of(self, section: Section) -> list[Passage]:
         return [self.passages[i] for i in self.retriever.passages_of(self.retriever.unit_index[section.id])]
@@ -212,19 +232,49 @@ class Assistant:
         t3 = time.perf_counter()
         q_terms = set(tokenize(ranking.question))
         seg_scores = r.segment_scores[self.retriever.sentence_encoder]
-        hits = []
-        for rank, unit in enumerate(ranking.order[:k], start=1):
-            p = self.passages[self.retriever.best_passage(unit, r, config)]
-            hits.append(Hit(
-                rank=rank, score=round(float(r.fused[unit]), 6), text=p.text,
-                highlights=highlights(self.retriever, unit, p, seg_scores, q_terms),
-                citation=Citation.of(self.sections[unit], p.start_line, p.end_line),
-            ))
+        hits = [self._hit(rank, unit, r, config, seg_scores, q_terms)
+                for rank, unit in enumerate(ranking.order[:k], start=1)]
         v = ranking.verdict
+        direct = self.direct_answer(ranking, q_terms)
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
-                        language=r.lang, notice=v.notice, passages=tuple(hits))
+                        language=r.lang, notice=v.notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
+
+    def direct_answer(self, ranking: Ranking, q_terms: set[str] | None = None) -> DirectAnswer | None:
+        """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
+        if not ranking.verdict.answerable or not ranking.order:
+            return None
+        terms = q_terms if q_terms is not None else set(tokenize(ranking.question))
+        seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
+        direct = extract(ranking.question, question_type(ranking.question), self.retriever,
+                         list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms)
+        if direct is None:
+            return None
+        # The units' citations name the document, as the passages' do.
+        units = tuple(replace(u, citation=replace(u.citation, cite=reference(
+            u.citation.label, u.citation.start_line, u.citation.end_line,
+            self.report_meta(u.citation.report) or {"report_id": u.citation.report, "source": u.citation.source})))
+            for u in direct.units)
+        return replace(direct, units=units)
+
+    def _hit(self, rank: int, unit: int, r: Retrieval, config: RankConfig, seg_scores: np.ndarray,
+             q_terms: set[str]) -> Hit:
+        """The unit as shown: all of it when it fits ``UNIT_SHOW_TOKENS``, else its best window widened."""
+        sec = self.sections[unit]
+        if self._unit_tokens[unit] <= UNIT_SHOW_TOKENS:
+            a, b = 0, len(sec.text)
+        else:
+            p = self.passages[self.retriever.best_passage(unit, r, config)]
+            a, b = widen(self.retriever, unit, p.start_char - sec.start_char, p.end_char - sec.start_char)
+        first = sec.start_line + sec.text.count("\n", 0, a)
+        shown = Passage(id=sec.id, section_id=sec.id, index=0, text=sec.text[a:b], embed_text="",
+                        start_line=first, end_line=first + sec.text.count("\n", a, b),
+                        start_char=sec.start_char + a, end_char=sec.start_char + b, tokens=0)
+        return Hit(rank=rank, score=round(float(r.fused[unit]), 6), text=shown.text,
+                   highlights=highlights(self.retriever, unit, shown, seg_scores, q_terms),
+                   citation=self.citation(sec, shown.start_line, shown.end_line),
+                   continues_above=a > 0, continues_below=bool(sec.text[b:].strip()))
 
     def ask(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,
             report: str | None = None, config: RankConfig | str | None = None) -> Answer:
@@ -232,6 +282,29 @@ class Assistant:
         ``assistant.ask("Which agencies are ION focal points?", k=3).passages[0].citation.priority_action``
         is ``"2.4"`` on the bundled report."""
         return self.run(question, k, objective, kind, report, config).answer
+
+
+_PA_REF = re.compile(r"(?:priority\s*actions?|p\.?\s*a\.?)?\s*[-_:#]?\s*(\d{1,2}\.\d{1,2})\.?")
+_SUMMARY_REF = re.compile(r"(?:evaluative\s+)?summary\s*[-_:,]?\s*(?:objective\s*|obj\.?\s*)?(\d{1,2})"
+                          r"|objective\s*(\d{1,2})\s*[-_:,]?\s*(?:evaluative\s+)?summary")
+
+
+def section_key(name: str) -> str | None:
+    """The id of a unit inside its report ('pa-5.4', 'summary-3', 'preface') from how it is named.
+
+    >>> [section_key(x) for x in ("Priority Action 5.4", "pa-5.4", "5.4", "Evaluative Summary, Objective 3")]
+    ['pa-5.4', 'pa-5.4', 'pa-5.4', 'summary-3']
+    >>> section_key("Objective 3") is None
+    True
+    """
+    n = " ".join(name.lower().split())
+    if n == "preface":
+        return n
+    if m := _PA_REF.fullmatch(n):
+        return f"pa-{m.group(1)}"
+    if m := _SUMMARY_REF.fullmatch(n):
+        return f"summary-{int(m.group(1) or m.group(2))}"
+    return None
 
 
 def get_config(name: str) -> RankConfig:

@@ -1,6 +1,11 @@
 """Command line: thin wrappers over the library. Heavy imports happen inside each command.
 
 Exit codes: 0 ok, 2 a MemqaError (message on stderr says how to fix it), 1 unexpected failure.
+Paths: ``--index`` / ``--corpus`` (env ``MEMQA_INDEX`` / ``MEMQA_CORPUS``), else inside the project
+folder found by ``memqa.paths`` (``--home``, env ``MEMQA_HOME``, the source checkout, the current
+directory); every path is made absolute so an error names the folder it looked at.
+Text output is wrapped to the terminal width (100 columns when not a terminal); progress bars are
+drawn only on a terminal, a log gets a few plain lines instead.
 """
 from __future__ import annotations
 
@@ -8,18 +13,40 @@ import argparse
 import json
 import logging
 import os
+import shutil
+import socket
 import sys
+import time
 from pathlib import Path
 
-from .errors import MemqaError
+from . import __version__
+from .errors import CorpusError, IndexMissingError, MemqaError
 from .limits import K_DEFAULT, K_MAX
+from .paths import find_home, resolve
 
-DEFAULT_INDEX = os.environ.get("MEMQA_INDEX") or "index"  # an empty variable is unset, not "."
-DEFAULT_CORPUS = os.environ.get("MEMQA_CORPUS") or "corpus"
 DEFAULT_ENCODERS = "minilm,e5"
+DEFAULT_WIDTH = 100
+
+
+def terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` overrides; 100 when output is not a terminal)."""
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
 def _progress():
+    """Progress bars on a terminal; on a log (CI, systemd, a pipe) one line as each stage starts and ends."""
+    if not sys.stderr.isatty():
+        started: dict[str, float] = {}
+
+        def log_line(stage: str, done: int, total: int) -> None:
+            if stage not in started:
+                started[stage] = time.monotonic()
+                print(f"memqa: {stage}: {total} texts", file=sys.stderr, flush=True)
+            if done >= total:
+                print(f"memqa: {stage}: done in {time.monotonic() - started[stage]:.1f}s", file=sys.stderr, flush=True)
+
+        return log_line
+
     from tqdm import tqdm
 
     bars: dict = {}
@@ -36,18 +63,43 @@ def _progress():
     return update
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail fast, before any model is loaded, when the server could not listen on ``host:port``."""
+    if not 1 <= port <= 65535:
+        raise MemqaError(f"--port {port} is not a TCP port; use a number from 1 to 65535, e.g. --port 8000.")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as e:
+        raise MemqaError(f"cannot listen on host {host!r} ({e.strerror or e}); use an address of this machine, "
+                         "e.g. --host 127.0.0.1.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            s.bind(address)
+        except OSError as e:
+            reason = "is already in use" if e.errno in (98, 48, 10048) else f"cannot be used ({e.strerror or e})"
+            raise MemqaError(f"port {port} on {host} {reason}; stop the program using it or choose another "
+                             f"port, e.g. --port {8001 if port == 8000 else 8000}.") from None
+
+
 def cmd_sections(args) -> int:
     from .toc import table_of_contents
+    from .tools import shorten
 
     rows = table_of_contents(Path(args.corpus), args.encoders.split(","))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
+    width = terminal_width()
     for r in rows:
         where = f"lines {r['start_line']}–{r['end_line']}"
         label = r["label"] if r["kind"] != "priority_action" else f"Priority Action {r['priority_action']}"
         shared = f"  [shares its body with {', '.join(r['shared_with'])}]" if r.get("shared_with") else ""
-        print(f"{label:<34} {where:<16} {r['passages']:>2} passage(s) {r['tokens']:>5} tokens  {r['title'][:70]}{shared}")
+        head = f"{label:<34} {where:<16} {r['passages']:>2} passage(s) {r['tokens']:>5} tokens  "
+        room = max(12, width - len(head) - len(shared))
+        title = r["title"] if len(r["title"]) <= room else shorten(r["title"][: room - 1], 999).rstrip("…") + "…"
+        print(f"{head}{title}{shared}")
     units = {r["unit"] for r in rows}
     n_pa = sum(1 for r in rows if r["kind"] == "priority_action")
     print(f"\n{len(rows)} entries: {n_pa} priority-action headings, {len(units)} citable units.", file=sys.stderr)
@@ -85,30 +137,38 @@ def load_assistant(args):
 
 
 def cmd_ask(args) -> int:
+    from .contract import check_args, search_args_model
     from .render import answer_json, answer_text
     from .safety import check_filters_match, check_question_tokens
 
     assistant = load_assistant(args)
-    question = " ".join(args.question)
-    check_filters_match(assistant, args.objective, args.kind, args.report)
-    check_question_tokens(assistant.encoders, assistant.check_question(question))
-    a = assistant.ask(question, k=args.k, objective=args.objective, kind=args.kind, report=args.report)
+    # The same argument contract as HTTP, MCP and function calling: same ranges, same messages.
+    given = {"question": " ".join(args.question), "k": args.k, "objective": args.objective, "kind": args.kind,
+             "report": args.report}
+    q = check_args(search_args_model(list(assistant.objectives), list(assistant.reports)),
+                   {k: v for k, v in given.items() if v is not None})
+    check_filters_match(assistant, q.objective, q.kind, q.report)
+    check_question_tokens(assistant.encoders, assistant.check_question(q.question))
+    a = assistant.ask(q.question, k=q.k, objective=q.objective, kind=q.kind, report=q.report)
     if args.json:
         print(json.dumps(answer_json(a), ensure_ascii=False, indent=2))
     else:
-        sys.stdout.write(answer_text(a, color=sys.stdout.isatty()))
+        sys.stdout.write(answer_text(a, color=sys.stdout.isatty(), width=terminal_width()))
     return 0
 
 
 def cmd_serve(args) -> int:
+    check_port(args.host, args.port)  # before loading the models: a busy port is a one-line error
     from .api.app import serve
 
     serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=checked_corpus(args),
-          allow_hosts=args.allow_host)
+          root_path=args.root_path, allow_hosts=args.allow_host)
     return 0
 
 
 def cmd_mcp(args) -> int:
+    if args.http:
+        check_port(args.host, args.port)
     from .mcp_server import run
 
     run(index_dir=args.index, corpus_dir=checked_corpus(args), http=args.http, host=args.host, port=args.port)
@@ -116,6 +176,9 @@ def cmd_mcp(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    if not args.list and not Path(args.gold).is_file():  # before loading the models
+        raise MemqaError(f"gold file {args.gold} not found; pass --gold with a JSONL file of questions "
+                         "(the project's is eval/gold.jsonl).")
     from .evaluate import main as eval_main
 
     if not args.list:
@@ -125,13 +188,17 @@ def cmd_eval(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="memqa", description="Cited answers from CICAD MEM drug-policy evaluation reports.")
+    p.add_argument("--version", action="version", version=f"memqa {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    p.add_argument("--home", help="project folder holding corpus/, index/ and eval/ (env MEMQA_HOME; default: "
+                                  "the source checkout memqa runs from, else the current directory)")
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp, index=True):
-        sp.add_argument("--corpus", default=None, help="corpus folder (default: corpus, env MEMQA_CORPUS)")
+        sp.add_argument("--home", default=argparse.SUPPRESS, help="project folder (as before the command)")
+        sp.add_argument("--corpus", help="corpus folder (default: <home>/corpus, env MEMQA_CORPUS)")
         if index:
-            sp.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index, env MEMQA_INDEX)")
+            sp.add_argument("--index", help="index folder (default: <home>/index, env MEMQA_INDEX)")
 
     s = sub.add_parser("sections", help="print the table of contents as parsed (check the parse)")
     common(s, index=False)
@@ -152,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="+")
     a.add_argument("-k", type=int, default=K_DEFAULT, help=f"number of cited units (1-{K_MAX}, default {K_DEFAULT})")
     a.add_argument("--objective", type=int, help="only this objective (1-12)")
-    a.add_argument("--kind", choices=["priority_action", "evaluative_summary", "preface"])
+    a.add_argument("--kind", help="only this kind of unit: priority_action, evaluative_summary or preface")
     a.add_argument("--report", help="only this report id, e.g. mexico-2022")
     a.add_argument("--config", help="ranking configuration (see `memqa eval --list`)")
     a.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
@@ -162,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(v)
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--root-path", default=os.environ.get("MEMQA_ROOT_PATH", ""),
+                   help="sub-path a reverse proxy serves memqa under, e.g. /memqa (env MEMQA_ROOT_PATH)")
     v.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help="also answer requests for this Host name (repeatable; '*' = any; env MEMQA_ALLOWED_HOSTS); "
                         "loopback names and --host are always allowed")
@@ -176,27 +245,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="evaluate ranking configurations on the gold set")
     common(e)
-    e.add_argument("--gold", default="eval/gold.jsonl")
+    e.add_argument("--gold", help="gold questions, JSONL (default: <home>/eval/gold.jsonl)")
     e.add_argument("--configs", default=None, help="comma-separated configuration names (default: all)")
-    e.add_argument("--out", default="eval/results", help="folder for JSON, markdown and PNG results")
+    e.add_argument("--out", help="folder for JSON, markdown and PNG results (default: <home>/eval/results)")
     e.add_argument("--list", action="store_true", help="list the configurations and exit")
     e.add_argument("--no-save", action="store_true", help="print only")
     e.set_defaults(func=cmd_eval)
     return p
 
 
+def resolve_paths(args) -> argparse.Namespace:
+    """Make every path argument absolute, from the flags, the environment or the project folder."""
+    home = find_home(getattr(args, "home", None))
+    args.home = home
+    if hasattr(args, "corpus"):
+        # A corpus named by the user must exist; a missing default is only warned about (memqa.freshness).
+        args.corpus_explicit = bool(args.corpus) or bool(os.environ.get("MEMQA_CORPUS"))
+        args.corpus = str(resolve(args.corpus, "MEMQA_CORPUS", home, "corpus"))
+    if hasattr(args, "index"):
+        args.index = str(resolve(args.index, "MEMQA_INDEX", home, "index"))
+    if hasattr(args, "gold"):
+        args.gold = str(resolve(args.gold, "MEMQA_GOLD", home, "eval/gold.jsonl"))
+        args.out = str(resolve(args.out, "MEMQA_RESULTS", home, "eval/results"))
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    # A corpus named by the user must exist; a missing default ./corpus is only warned about (freshness).
-    args.corpus_explicit = args.corpus is not None or bool(os.environ.get("MEMQA_CORPUS"))
-    args.corpus = args.corpus if args.corpus is not None else DEFAULT_CORPUS
+    args = resolve_paths(build_parser().parse_args(argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if not sys.stderr.isatty():
+        os.environ.setdefault("TQDM_DISABLE", "1")  # model libraries' progress bars: not into logs
     try:
         return int(args.func(args) or 0)
     except MemqaError as e:
-        print(f"memqa: {e}", file=sys.stderr)
+        hint = ""
+        if isinstance(e, IndexMissingError | CorpusError) and args.home.source == "current directory":
+            hint = (f" (memqa looked in the current directory, {args.home.path}; pass --home or set MEMQA_HOME "
+                    "to the project folder)")
+        print(f"memqa: {e}{hint}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return 130

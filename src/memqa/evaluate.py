@@ -34,6 +34,7 @@ class GoldQuestion:
     kind: str
     gold: tuple[str, ...]
     answer: str = ""
+    answer_units: tuple[str, ...] = ()  # verbatim report text that answers (sentence, list item, row)
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
@@ -47,7 +48,8 @@ def load_gold(path: Path) -> list[GoldQuestion]:
         try:
             d = json.loads(line)
             out.append(GoldQuestion(d["id"], d["question"], d.get("lang", "en"), d.get("kind", ""),
-                                    tuple(d.get("gold", [])), d.get("answer", "")))
+                                    tuple(d.get("gold", [])), d.get("answer", ""),
+                                    tuple(d.get("answer_units", []))))
         except (json.JSONDecodeError, KeyError) as e:
             raise MemqaError(f"{path}:{n}: not a gold line ({e}); each line needs id, question, gold.") from e
     return out
@@ -83,7 +85,10 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
     runs: dict[str, dict] = {name: {} for name in cfgs}
     latency: dict[str, list[float]] = defaultdict(list)
     abstain: dict[str, dict[str, bool]] = {name: {} for name in cfgs}
+    answered: dict[str, dict[str, bool]] = {name: {} for name in cfgs}
+    confidence: dict[str, dict[str, str]] = {name: {} for name in cfgs}
     for g in gold:
+        spans = gold_spans(assistant, g.answer_units)
         for name, cfg in cfgs.items():
             t0 = time.perf_counter()
             ranking = assistant.rank(g.question, config=cfg, depth=depth)
@@ -91,6 +96,11 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
             order = ranking.order[:depth]
             runs[name][g.id] = {assistant.sections[i].id: float(depth - rank) for rank, i in enumerate(order)}
             abstain[name][g.id] = not ranking.verdict.answerable
+            confidence[name][g.id] = ranking.verdict.confidence
+            if spans:
+                direct = assistant.direct_answer(ranking)
+                answered[name][g.id] = direct is not None and any(
+                    u.start < e and s < u.end for u in direct.units for s, e in spans)
     result: dict = {"configs": {}, "n_questions": len(gold), "n_answerable": len(qrels)}
     groups: dict[str, list[str]] = defaultdict(list)
     for g in gold:
@@ -110,6 +120,9 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
             "abstention_unanswerable": float(np.mean([abstain[name][q] for q in unans])) if unans else None,
             "false_abstention_answerable": float(np.mean([abstain[name][q] for q in ans])) if ans else None,
             "mean_latency_ms": 1000 * float(np.mean(latency[name])),
+            "answer_accuracy": float(np.mean(list(answered[name].values()))) if answered[name] else None,
+            "n_answer_units": len(answered[name]),
+            "confidence": confidence_table(gold, confidence[name], runs[name], qrels),
         }
     for group, qids in sorted(groups.items()):
         sub = {q: qrels[q] for q in qids}
@@ -125,16 +138,51 @@ def _num(x: float | None) -> str:
     return "–" if x is None or x != x else f"{x:.2f}"
 
 
+def gold_spans(assistant, units: Sequence[str]) -> list[tuple[int, int]]:
+    """Source offsets of each gold answer unit (verbatim report text), found in the indexed sections."""
+    out = []
+    for u in units:
+        for sec in assistant.sections:
+            i = sec.text.find(u)
+            if i >= 0:
+                out.append((sec.start_char + i, sec.start_char + i + len(u)))
+                break
+    return out
+
+
+def confidence_table(gold, labels: dict[str, str], run: dict, qrels: dict) -> dict:
+    """Per confidence label: share of all questions, and top-1 precision among answerable ones."""
+    out = {}
+    for label in ("high", "medium", "low"):
+        qs = [g for g in gold if labels.get(g.id) == label]
+        ans = [g for g in qs if g.gold]
+        top1 = [bool(run.get(g.id)) and max(run[g.id], key=run[g.id].get) in qrels[g.id] for g in ans]
+        out[label] = {"share": len(qs) / len(gold) if gold else 0.0, "n": len(qs),
+                      "answerable": len(ans), "unanswerable": len(qs) - len(ans),
+                      "top1_precision": float(np.mean(top1)) if top1 else None,
+                      "share_of_answerable": len(ans) / max(1, sum(1 for g in gold if g.gold))}
+    return out
+
+
 def markdown_table(result: dict) -> str:
-    head = "| configuration | " + " | ".join(SHORT[m] for m in METRICS) + " | abstain (unans.) | false abstain | ms/query |"
-    lines = [head, "|" + "---|" * (len(METRICS) + 4)]
+    head = ("| configuration | " + " | ".join(SHORT[m] for m in METRICS)
+            + " | abstain (unans.) | false abstain | answer acc. | ms/query |")
+    lines = [head, "|" + "---|" * (len(METRICS) + 5)]
     for name, r in result["configs"].items():
         o = r["overall"]
         ab, fa = r["abstention_unanswerable"], r["false_abstention_answerable"]
         lines.append(
             f"| {name} | " + " | ".join(f"{o[m]:.3f}" for m in METRICS)
-            + f" | {_num(ab)} | {_num(fa)} | {r['mean_latency_ms']:.1f} |"
+            + f" | {_num(ab)} | {_num(fa)} | {_num(r['answer_accuracy'])} (n={r['n_answer_units']})"
+            + f" | {r['mean_latency_ms']:.1f} |"
         )
+    lines += ["", "confidence labels (share of questions; share of answerable questions; top-1 precision on "
+              "answerable; unanswerable ones given the label):", "",
+              "| configuration | label | share | of answerable | top-1 precision | unanswerable |", "|---|---|---|---|---|---|"]
+    for name, r in result["configs"].items():
+        for label, c in r["confidence"].items():
+            lines.append(f"| {name} | {label} | {c['share']:.2f} | {c['share_of_answerable']:.2f} | "
+                         f"{_num(c['top1_precision'])} | {c['unanswerable']} |")
     groups = sorted({g for r in result["configs"].values() for g in r["by_group"]})
     lines += ["", "hit@1 / MRR@10 by group:", "", "| group | n | " + " | ".join(result["configs"]) + " |",
               "|---|---|" + "---|" * len(result["configs"])]
@@ -188,8 +236,8 @@ def main(args) -> int:
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
         raise MemqaError(f"unknown configuration(s) {', '.join(unknown)}; see `memqa eval --list`.")
+    gold = load_gold(Path(args.gold))  # a bad gold file fails before the models load
     assistant = Assistant.load(args.index, corpus_dir=args.corpus, load_all=True)
-    gold = load_gold(Path(args.gold))
     result = run_eval(assistant, gold, names)
     result["gold_file"] = str(args.gold)
     result["manifest"] = {k: v for k, v in assistant.data.manifest.items() if k != "files"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .lexical import tokenize
-from .limits import HIGHLIGHT_LEXICAL_WEIGHT, HIGHLIGHT_TIE_MARGIN, MAX_HIGHLIGHTS
+from .limits import HIGHLIGHT_LEXICAL_WEIGHT, HIGHLIGHT_TIE_MARGIN, MAX_HIGHLIGHTS, MAX_WIDEN_SEGMENTS
 from .types import Highlight, Passage
 
 
@@ -38,3 +38,23 @@ def highlights(retriever, unit: int, passage: Passage, segment_scores: np.ndarra
         a, b = segs[cands[j]].start - off, segs[cands[j]].end - off
         out.append(Highlight(text=passage.text[a:b], start=a, end=b))
     return tuple(out)
+
+
+def widen(retriever, unit: int, a: int, b: int) -> tuple[int, int]:
+    """Window ``a..b`` of a unit's text widened so it does not stop on a lead-in (":") or inside the
+    list or table the lead-in introduces: following items/rows are taken in, up to a limit."""
+    text = retriever.sections[unit].text
+    segs = [retriever.segments[gi] for gi in retriever.segments_of(unit)]
+    after = [g for g in segs if g.start >= b]
+    if not after:
+        return a, b
+    inside = [g for g in segs if a <= g.start and g.end <= b]
+    last = inside[-1] if inside else None
+    opens_list = text[a:b].rstrip().endswith(":") or (last is not None and last.kind in ("item", "row"))
+    if not opens_list:
+        return a, b
+    for g in after[:MAX_WIDEN_SEGMENTS]:
+        if g.kind not in ("item", "row"):
+            break
+        b = g.end
+    return a, b

@@ -19,6 +19,12 @@ BM25_B = 0.75
 # (e.g. "lexical"), the windows are still told apart by their dense scores at this weight.
 WINDOW_DENSE_FALLBACK = 0.5
 
+# Results ---------------------------------------------------------------------------------------
+# A unit up to this many cl100k_base tokens is shown whole (most priority actions are); a longer
+# one shows its best window, widened to the list or table that window introduces.
+UNIT_SHOW_TOKENS = 700
+MAX_WIDEN_SEGMENTS = 12
+
 # Highlights ------------------------------------------------------------------------------------
 HIGHLIGHT_LEXICAL_WEIGHT = 0.3  # share of query terms in a sentence, added to its dense cosine
 HIGHLIGHT_TIE_MARGIN = 0.05  # further sentences highlighted when within this of the best

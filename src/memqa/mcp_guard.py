@@ -1,12 +1,11 @@
 """MCP hardening: the same argument checks as HTTP, and a reply to every line a client sends.
 
-* ``CheckedServer`` validates a tool call's raw arguments before the SDK's own (lax) validation,
-  which would turn ``k: "5"`` or ``true`` into 5 and ignore unknown arguments: ``search_report``
-  goes through ``memqa.contract.check_args`` as ``POST /ask`` does, then the token cap and the
-  filter check of ``memqa.safety``; ``get_section`` takes exactly ``id`` (a string),
-  ``list_sections`` nothing. Every failure is a tool error of one line, never a pydantic dump. A
-  corpus changed since the build (``memqa.freshness.CorpusWatch``) makes search and section calls
-  fail with a message naming ``memqa build`` instead of citing lines that moved.
+* ``CheckedServer`` checks a tool call before the SDK runs it (the argument models themselves are
+  checked by ``memqa.mcp_server._ContractServer``, its subclass): a lone surrogate anywhere in the
+  arguments, then for ``search_report`` the token cap and the filter check of ``memqa.safety``, as
+  ``POST /ask`` does. Every failure is a tool error of one line, never a pydantic dump. A corpus
+  changed since the build (``memqa.freshness.CorpusWatch``) makes search and section calls fail with
+  a message naming ``memqa build`` instead of citing lines that moved.
 * Over stdio, ``checked_lines`` screens each incoming line before the SDK parses it. The SDK drops
   a line it cannot parse without any reply — and its parser refuses a lone surrogate such as
   ``"\\ud800"``, legal in JSON — so the client waited forever. Now a line that is not JSON gets
@@ -29,22 +28,10 @@ from mcp_types import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR, ErrorData, J
 from mcp_types import jsonrpc_message_adapter as message_adapter
 
 from .contract import check_args
-from .errors import BadQuestionError, MemqaError
+from .errors import MemqaError
 from .safety import check_filters_match, check_question_tokens, check_text, lone_surrogate
 
 log = logging.getLogger(__name__)
-
-
-def _exact_args(name: str, arguments: dict, fields: dict[str, type]) -> None:
-    unknown = sorted(set(arguments) - set(fields))
-    if unknown:
-        accepted = ", ".join(fields) or "none"
-        raise BadQuestionError(f"{', '.join(unknown)}: unknown field; {name} accepts {accepted}.")
-    for field, tp in fields.items():
-        if field not in arguments:
-            raise BadQuestionError(f"{field}: required field is missing.")
-        if not isinstance(arguments[field], tp):
-            raise BadQuestionError(f"{field} must be a string, got {arguments[field]!r}.")
 
 
 class CheckedServer(MCPServer):
@@ -68,10 +55,6 @@ class CheckedServer(MCPServer):
             a = check_args(search_tool_model(self.assistant), arguments)
             check_filters_match(self.assistant, a.objective, a.kind, a.report)
             check_question_tokens(self.assistant.encoders, self.assistant.check_question(a.question))
-        elif name == "get_section":
-            _exact_args(name, arguments, {"id": str})
-        elif name == "list_sections":
-            _exact_args(name, arguments, {})
 
     async def call_tool(self, name, arguments, context=None):
         try:

@@ -4,7 +4,7 @@ Three read-only tools over one ``Assistant`` loaded at startup:
 
 * ``search_report(question, k=5, objective=None, max_tokens=None)`` — cited passages, best first;
 * ``get_section(id)`` — one citable unit in full;
-* ``list_sections()`` — the table of contents.
+* ``list_sections(detail=False)`` — the table of contents (compact unless ``detail``).
 
 Each result carries readable text (what the model quotes) and structured content (the shared JSON
 shape of ``memqa.render`` plus ``tokens``). Bad arguments come back as tool errors (``is_error``)
@@ -23,23 +23,49 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from . import __version__
+from .contract import check_args
 from .errors import MemqaError
 from .limits import K_DEFAULT
 from .mcp_guard import CheckedServer
 from .tools import search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
+    LIST_DETAIL,
+    GetSectionArgs,
+    ListSectionsArgs,
     get_section_description,
     instructions,
     list_sections_description,
     search_description,
     search_parameters,
+    search_tool_model,
 )
 
 log = logging.getLogger(__name__)
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
+
+class _ContractServer(CheckedServer):
+    """An MCPServer that checks every call against memqa's argument models first (``memqa.toolspec``):
+    the SDK would drop an unknown argument ("objetive") and turn "5" into 5; HTTP and function calling
+    refuse both, so MCP answers with the same one-line sentence (naming the accepted fields). Its base
+    ``memqa.mcp_guard.CheckedServer`` adds the token cap, the filter check, the corpus watch and an answer
+    to every stdio line (lone surrogates, garbage)."""
+
+    def __init__(self, *args, argument_models: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._argument_models = argument_models
+
+    async def call_tool(self, name, arguments, context=None):
+        model = self._argument_models.get(name)
+        if model is not None:
+            try:
+                check_args(model, arguments or {})
+            except MemqaError as e:
+                raise ToolError(str(e)) from e
+        return await super().call_tool(name, arguments, context)
+
 
 def _result(text: str, structured: dict) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
@@ -50,9 +76,10 @@ def create_server(assistant, corpus_watch=None) -> MCPServer:
 
     Tool functions are synchronous; the SDK runs them on worker threads (``Assistant.ask`` is thread-safe).
     """
-    # CheckedServer: raw arguments checked as HTTP checks /ask, every stdio line answered (memqa.mcp_guard).
-    server = CheckedServer(assistant, name="memqa", title="MEM report assistant", version=__version__,
-                           instructions=instructions(assistant), log_level="WARNING", corpus_watch=corpus_watch)
+    server = _ContractServer(assistant, name="memqa", title="MEM report assistant", version=__version__,
+                             instructions=instructions(assistant), log_level="WARNING", corpus_watch=corpus_watch,
+                             argument_models={"search_report": search_tool_model(assistant),
+                                              "get_section": GetSectionArgs, "list_sections": ListSectionsArgs})
     # Argument schemas and checks come from memqa.contract (as HTTP's); the advertised ranges are in the
     # schema, and the checks answer with one line that says how to fix the call.
     props = search_parameters(assistant)["properties"]
@@ -66,6 +93,7 @@ def create_server(assistant, corpus_watch=None) -> MCPServer:
     Question, K, Objective = arg("question", str), arg("k", int), arg("objective", int | None)
     MaxTokens, Kind, Report = arg("max_tokens", int | None), arg("kind", str | None), arg("report", str | None)
     SectionId = Annotated[str, Field(description=GET_SECTION_ID)]
+    ListDetail = Annotated[bool, Field(description=LIST_DETAIL)]
 
     @server.tool(name="search_report", title="Search the MEM reports", description=search_description(assistant),
                  annotations=READ_ONLY)
@@ -81,14 +109,15 @@ def create_server(assistant, corpus_watch=None) -> MCPServer:
                  annotations=READ_ONLY)
     def get_section(id: SectionId) -> CallToolResult:
         try:
-            return _result(*section_result(assistant.resolve_section(id)))
+            section = assistant.resolve_section(id)
+            return _result(*section_result(section, assistant.report_meta(section.report)))
         except MemqaError as e:
             raise ToolError(f"{e} Call list_sections to see every id.") from e
 
     @server.tool(name="list_sections", title="Table of contents", description=list_sections_description(assistant),
                  annotations=READ_ONLY)
-    def list_sections() -> CallToolResult:
-        return _result(*toc_result(assistant.sections))
+    def list_sections(detail: ListDetail = False) -> CallToolResult:
+        return _result(*toc_result(assistant.sections, bool(detail), assistant.report_metas))
 
     return server
 

@@ -1,6 +1,9 @@
 """Report text -> citable sections (preface, priority actions, evaluative-summary blocks). Pure.
 
-The input is text extracted from a MEM report PDF. The parser recognises:
+The input is text extracted from a MEM report PDF, in English, Spanish, Portuguese or French
+(``Acción prioritaria 2.4:``, ``Ação prioritária``, ``Action prioritaire``; ``OBJETIVO``,
+``OBJECTIF``; ``RESUMEN EVALUATIVO``, ``RESUMO AVALIATIVO``, ``RÉSUMÉ D'ÉVALUATION``). The parser
+recognises, with the English words standing for all four:
 
 * ``PREFACE`` up to the first ``OBJECTIVE`` marker;
 * ``OBJECTIVE`` / ``N`` / TITLE blocks (the number may sit on the marker's line or below it);
@@ -19,14 +22,21 @@ from dataclasses import dataclass
 from .errors import NotAReportError
 from .types import Heading, ReportMeta, Section
 
-PA_RE = re.compile(r"^\s*Priority\s+Action\s+(\d{1,2})\.(\d{1,2})\s*[:.\-–]\s*(.*\S)?\s*$", re.I)
-OBJ_MARK_RE = re.compile(r"^\s*OBJECTIVE\s*(\d{1,2})?\s*$")
+# Headings of the English, Spanish, Portuguese and French editions (any case, with or without accents).
+PA_WORDS = r"(?:Priority\s+Action|Acci[oó]n\s+Prioritaria|A[cç][aã]o\s+Priorit[aá]ria|Action\s+Prioritaire)"
+OBJ_WORDS = r"(?:OBJECTIVE|OBJETIVO|OBJECTIF)"
+PA_RE = re.compile(rf"^\s*\**\s*{PA_WORDS}\s+(\d{{1,2}})\.(\d{{1,2}})\s*\**\s*[:.\-–]\s*(.*\S)?\s*$", re.I)
+OBJ_MARK_RE = re.compile(rf"^\s*{OBJ_WORDS}\s*(\d{{1,2}})?\s*$", re.I)
 NUM_RE = re.compile(r"^\s*(\d{1,2})\s*$")
-SUMMARY_RE = re.compile(r"^\s*\**\s*EVALUATIVE\s+SUMMARY\s*\**\s*$", re.I)
-SUMMARY_OBJ_RE = re.compile(r"^\s*\**\s*Objective\s+(\d{1,2})\s*\**\s*$")
-PREFACE_RE = re.compile(r"^\s*\**\s*PREFACE\s*\**\s*$", re.I)
+SUMMARY_RE = re.compile(
+    r"^\s*\**\s*(?:EVALUATIVE\s+SUMMARY|RESUMEN\s+EVALUATIVO|RESUMO\s+AVALIATIVO|"
+    r"R[EÉ]SUM[EÉ]\s+(?:D['’]\s*[EÉ]VALUATION|[EÉ]VALUATIF))\s*\**\s*$", re.I)
+SUMMARY_OBJ_RE = re.compile(rf"^\s*\**\s*{OBJ_WORDS}\s+(\d{{1,2}})\s*\**\s*$", re.I)
+PREFACE_RE = re.compile(r"^\s*\**\s*(?:PREFACE|PREFACIO|PREF[AÁ]CIO|PR[EÉ]FACE|PR[OÓ]LOGO)\s*\**\s*$", re.I)
 # Back matter after the last summary block: the OAS/CICAD address block.
-BACK_MATTER_RE = re.compile(r"^\s*\**\s*(ORGANIZATION OF AMERICAN STATES|ORGANIZACI[OÓ]N DE LOS ESTADOS AMERICANOS)", re.I)
+BACK_MATTER_RE = re.compile(
+    r"^\s*\**\s*(ORGANIZATION OF AMERICAN STATES|ORGANIZACI[OÓ]N DE LOS ESTADOS AMERICANOS|"
+    r"ORGANIZA[CÇ][AÃ]O DOS ESTADOS AMERICANOS|ORGANISATION DES [EÉ]TATS AM[EÉ]RICAINS)", re.I)
 FOOTNOTE_RE = re.compile(r"\s+\d{1,3}\)\s*$")  # dangling footnote marker: "... member states. 27)"
 
 

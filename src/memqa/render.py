@@ -6,6 +6,8 @@ hand-written dict, so a field added to a dataclass reaches every surface at once
 from __future__ import annotations
 
 import dataclasses
+import re
+import textwrap
 from typing import Any
 
 from .types import Answer, Citation
@@ -49,16 +51,100 @@ def mark(text: str, spans, left: str = "»", right: str = "«") -> str:
     return "".join(out)
 
 
-def answer_text(a: Answer, color: bool = False) -> str:
+def heading_end(text: str, priority_action: str | None) -> int:
+    """Offset where a passage's body starts: after its own "Priority Action N.M: title" paragraph, if it
+    opens with it (the citation heading above the text already says it), else 0.
+
+    >>> heading_end("Priority Action 2.4: Promote ION.\\n\\nMexico takes part.", "2.4")
+    35
+    """
+    lead = len(text) - len(text.lstrip())
+    if not priority_action or not text.startswith(f"Priority Action {priority_action}:", lead):
+        return 0
+    cut = text.find("\n\n", lead)
+    if cut < 0:
+        return 0
+    return cut + len(text[cut:]) - len(text[cut:].lstrip())
+
+
+# Private-use characters stand for the highlight marks while wrapping, so neither a » in the report
+# nor the width of an ANSI colour code confuses the line lengths.
+_ON, _OFF = "\ue000", "\ue001"
+_LEFTOVERS = re.compile(r"<[^<>\n]{0,300}>|\*+")
+
+
+def _wrap(line: str, width: int, indent: str) -> list[str]:
+    """One source line for the terminal: leftovers of the PDF conversion removed, table cells split by
+    " | ", wrapped to ``width`` with a hanging indent under list items."""
+    line = _LEFTOVERS.sub("", line).replace("\t", " | ").strip()
+    if line.startswith("| "):
+        line = line[2:]  # an empty first cell
+    line = re.sub(r"\s*•\s*", "\n- ", line).strip() if "•" in line else line
+    out: list[str] = []
+    for piece in line.split("\n"):
+        piece = " ".join(piece.split())
+        if not piece:
+            continue
+        hang = indent + ("  " if piece.startswith(("- ", f"{_ON}- ")) else "")
+        out += textwrap.wrap(piece, width=width, initial_indent=indent, subsequent_indent=hang,
+                             break_on_hyphens=False) or [indent]
+    return out
+
+
+def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
+    """The answer for a terminal, wrapped to ``width`` columns.
+
+    The direct answer first (when there is one), then each passage: ``[rank] label — title`` (wrapped),
+    the source line (``file, lines a–b``) and the full reference (``cite``) each on one line, never
+    broken, then the quotation without the heading line it repeats, highlights marked »…« (or in colour).
+    """
+    width = max(40, width)
     left, right = ("\033[1;33m", "\033[0m") if color else ("»", "«")
-    lines = []
+    italic = ("\033[3m", "\033[23m") if color else ("", "")
+    lines: list[str] = []
+
+    def cited(c: Citation, head: str, with_title: bool = True) -> None:
+        title = f" — {c.title}" if with_title and c.title and c.title != c.label else ""
+        lines.extend(textwrap.wrap(f"{head}{c.label}{title}", width=width, subsequent_indent="    "))
+        one = c.start_line == c.end_line
+        lines.append(f"    {c.source}, {'line' if one else 'lines'} {c.start_line}{'' if one else f'–{c.end_line}'}")
+        if c.cite:
+            lines.append("    " + re.sub(r"\*([^*]+)\*", lambda m: italic[0] + m.group(1) + italic[1], c.cite))
+        lines.append("")
+
     if a.notice:
-        lines += [f"! {a.notice}", ""]
+        lines += textwrap.wrap(f"! {a.notice}", width=width, subsequent_indent="  ") + [""]
+    if a.answer is not None and a.answer.units:
+        d = a.answer
+        verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
+        c0 = d.units[0].citation
+        same = [u.citation for u in d.units if u.citation.section_id == c0.section_id]
+        a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
+        span = f"line {a_line}" if a_line == b_line else f"lines {a_line}–{b_line}"
+        c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line,
+                                 cite=re.sub(r"lines? \d+(–\d+)?$", span, c0.cite))
+        cited(c0, f"Answer ({a.confidence} confidence): {verdict}", with_title=False)
+        for ln in d.text.splitlines():
+            if ln.strip():
+                lines += _wrap(ln, width, "    ")
+        lines.append("")
     if not a.passages:
         lines.append("No passages matched.")
     for h in a.passages:
-        lines.append(f"[{h.rank}] {heading(h.citation)}  score {h.score:.4f}")
-        body = mark(h.text, h.highlights, left, right)
-        lines += ["    " + ln for ln in body.splitlines() if ln.strip()]
+        c = h.citation
+        cited(c, f"[{h.rank}] ")
+        if h.continues_above:
+            lines.append("    […] (continues above)")
+        start = heading_end(h.text, c.priority_action)
+        spans = [type(x)(x.text, x.start - start, x.end - start) for x in h.highlights if x.start >= start]
+        body = mark(h.text[start:], spans, _ON, _OFF)
+        for source_line in body.strip().splitlines():
+            if source_line.strip():
+                lines += _wrap(source_line, width, "    ")
+            elif lines[-1]:
+                lines.append("")  # one blank line between paragraphs
+        if h.continues_below:
+            lines.append(f"    […] (continues below: memqa section {c.section_id})")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    text = "\n".join(lines).rstrip() + "\n"
+    return text.replace(_ON, left).replace(_OFF, right)

@@ -65,15 +65,22 @@ def check_text(value: object, what: str = "the arguments") -> None:
                                "(a surrogate pair encodes one character, e.g. \\ud83d\\ude00).")
 
 
-def check_filters_match(assistant, objective: int | None = None, kind: str | None = None,
-                        report: str | None = None) -> None:
-    """BadQuestionError when the filters together allow no citable unit (e.g. the preface of objective 5):
-    better a clear message than ``answerable: true`` with nothing to cite."""
+def filters_match_nothing(assistant, objective: int | None = None, kind: str | None = None,
+                          report: str | None = None) -> str | None:
+    """The message to give when the filters together allow no citable unit (e.g. the preface of
+    objective 5), else None: better a clear notice than ``answerable: true`` with nothing to cite."""
     if all(v is None for v in (objective, kind, report)):
-        return
+        return None
     if assistant.mask(objective, kind, report).any():
-        return
+        return None
     asked = ", ".join(f"{name} {value!r}" for name, value in
                       (("objective", objective), ("kind", kind), ("report", report)) if value is not None)
-    raise BadQuestionError(f"no citable unit matches {asked} together; drop or change a filter (see /sections or "
-                           "`memqa sections` for what each report holds).")
+    return (f"no citable unit matches {asked} together; drop or change a filter (see /sections or "
+            "`memqa sections` for what each report holds).")
+
+
+def check_filters_match(assistant, objective: int | None = None, kind: str | None = None,
+                        report: str | None = None) -> None:
+    """BadQuestionError (CLI exit 2, MCP tool error) when ``filters_match_nothing``."""
+    if (message := filters_match_nothing(assistant, objective, kind, report)) is not None:
+        raise BadQuestionError(message)

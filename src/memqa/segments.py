@@ -15,14 +15,17 @@ TERMINAL_RE = re.compile(r"[.!?:;]['\"”’)\]*]*$")
 # Words after which a sentence cannot end; a paragraph ending in one was cut by a page break.
 CONNECTORS = frozenset(
     "a an the of and or to in for with by on at from as into than that which who whose its their "
-    "this these those our is are was were be been has have had not nor but de del la las los el y e".split()
+    "this these those our is are was were be been has have had not nor but de del la las los el y e "
+    "da das dos em com ao aos et ou les des du aux une".split()
 )
 ABBREV_RE = re.compile(
     r"(?:\b(?:U\.S\.A|U\.S|e\.g|i\.e|etc|Inc|No|Nos|Art|Mr|Mrs|Dr|St|vs|approx|Sr|Jr|S\.A|p|pp)\.|\b[A-Z]\.)$"
 )
 SENT_END_RE = re.compile(r"[.!?]['\"”’)\]*]*\s+(?=[\"“(*]?[A-ZÁÉÍÓÚÑ0-9])")
 TAG_RE = re.compile(r"<[^>]{0,300}>")
-HEADING_RE = re.compile(r"^(Priority Action|OBJECTIVE|Objective \d)")
+HEADING_RE = re.compile(
+    r"^(Priority Action|Acci[oó]n prioritaria|A[cç][aã]o priorit[aá]ria|Action prioritaire|"
+    r"OBJECTIVE|OBJETIVO|OBJECTIF|(?:Objective|Objetivo|Objectif) \d)", re.I)
 
 
 @dataclass(frozen=True)

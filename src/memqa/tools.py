@@ -14,12 +14,13 @@ for what the model actually reads.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .contract import check_args
 from .errors import BadQuestionError
 from .limits import K_DEFAULT, MIN_MAX_TOKENS
 from .render import heading, to_json
+from .render import heading_end as render_heading_end
 from .segments import segment
 from .tokens import ENCODING, count_tokens
 from .types import Citation, Section
@@ -50,15 +51,7 @@ def _heading(citation: dict) -> str:
 def heading_end(passage: dict) -> int:
     """Offset where a passage's body starts: after its own "Priority Action N.M: title" line, if it
     opens with it (the citation heading above the text already says it), else 0."""
-    pa = passage["citation"].get("priority_action")
-    text = passage["text"]
-    lead = len(text) - len(text.lstrip())
-    if not pa or not text.startswith(f"Priority Action {pa}:", lead):
-        return 0
-    cut = text.find("\n\n", lead)
-    if cut < 0:
-        return 0
-    return cut + len(text[cut:]) - len(text[cut:].lstrip())
+    return render_heading_end(passage["text"], passage["citation"].get("priority_action"))
 
 
 def passage_block(passage: dict) -> str:
@@ -87,8 +80,16 @@ def search_text(fitted: dict) -> str:
         lines.append("")
     elif fitted.get("notice"):
         lines += [f"Note: {fitted['notice']}", ""]
+    direct = fitted.get("answer")
+    if direct:
+        first = direct["units"][0]["citation"]
+        verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
+        lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{first['label']} ({first['source']}, "
+                  f"lines {first['start_line']}–{first['end_line']})",
+                  direct["text"].strip(), ""]
     if not fitted["passages"]:
-        lines += ["No passages matched.", ""]
+        lines += ["No passages matched." if not fitted.get("total_passages") else
+                  "(Cited passages omitted to fit max_tokens; the answer above is verbatim and cited.)", ""]
     for p in fitted["passages"]:
         lines += [passage_block(p), ""]
     lines.append(_token_line(fitted))
@@ -174,6 +175,16 @@ def fit_to_budget(answer: dict, max_tokens: int | None) -> tuple[dict, int]:
             return fitted, n
     if best is not None:
         return best
+    # The direct answer is cited evidence on its own: keep it (as many of its units as fit) without passages.
+    direct = answer.get("answer")
+    if direct:
+        units = direct["units"]
+        for j in range(len(units), 0, -1):
+            kept = {**direct, "units": units[:j], "text": "\n".join(u["text"].strip() for u in units[:j])}
+            s = {**state([]), "answer": kept}
+            n = _settle(search_text, s)
+            if n <= max_tokens:
+                return {**s, "tokens": n}, n
     first = [_trim(nxt, ends[0])] if ends else full[:1]
     need = max_tokens
     for _ in range(5):  # the token line names max_tokens, so the minimum depends (a little) on itself
@@ -188,48 +199,107 @@ def fit_to_budget(answer: dict, max_tokens: int | None) -> tuple[dict, int]:
 
 
 # ---------------------------------------------------------------------------- sections
-def section_text(section: Section, tokens: int = 0) -> str:
+def section_text(section: Section, tokens: int = 0, meta: Mapping | None = None) -> str:
     """A whole citable unit as the model reads it: citation heading, verbatim text, token line."""
-    return f"{heading(Citation.of(section))}\nid: {section.id}\n\n{section.text.strip()}\n\n[{tokens} tokens ({ENCODING})]"
+    c = Citation.of(section, meta=meta)
+    return (f"{heading(c)}\nid: {section.id}\ncite: {c.cite}\n\n{section.text.strip()}\n\n"
+            f"[{tokens} tokens ({ENCODING})]")
 
 
-def section_result(section: Section) -> tuple[str, dict]:
-    """(text, structured) for ``get_section``; structured carries ``tokens`` of the text."""
-    n = _settle(lambda s: section_text(section, s["tokens"]), {})
+def section_result(section: Section, meta: Mapping | None = None) -> tuple[str, dict]:
+    """(text, structured) for ``get_section``; structured carries ``tokens`` of the text.
+    ``meta`` is the report's metadata (``Assistant.report_meta``), so the citation names the document."""
+    n = _settle(lambda s: section_text(section, s["tokens"], meta), {})
     structured = {
         "id": section.id, "label": section.label, "title": section.title, "text": section.text,
-        "citation": to_json(Citation.of(section)), "tokens": n, "encoding": ENCODING,
+        "citation": to_json(Citation.of(section, meta=meta)), "tokens": n, "encoding": ENCODING,
     }
-    return section_text(section, n), structured
+    return section_text(section, n, meta), structured
 
 
-def toc_text(sections: Sequence[Section], tokens: int = 0) -> str:
-    """The table of contents, grouped by report and objective, one citable unit per line."""
+def shorten(text: str, words: int) -> str:
+    """The first ``words`` words of ``text``, with "…" when cut.
+
+    >>> shorten("Develop or strengthen intelligence and interdiction capabilities", 4)
+    'Develop or strengthen intelligence…'
+    """
+    w = text.split()
+    return " ".join(w) if len(w) <= words else " ".join(w[:words]).rstrip(",;:") + "…"
+
+
+def _report_line(report: str, source: str, meta: Mapping | None) -> str:
+    m = meta or {}
+    about = ", ".join(str(x) for x in (m.get("round"), m.get("document_code")) if x)
+    title = m.get("title") or source
+    return f"Report {report} — {title}" + (f" ({about})" if about else "")
+
+
+def toc_text(sections: Sequence[Section], tokens: int = 0, detail: bool = False,
+             metas: Mapping[str, Mapping] | None = None) -> str:
+    """The table of contents, grouped by report and objective, one citable unit per line.
+
+    Compact by default (short ids and titles cut to a few words: ~1/3 of the tokens); ``detail`` gives
+    full ids, titles and source lines."""
+    metas = metas or {}
+    # The summary blocks repeat each objective's title in sentence case (the headings are in capitals).
+    titles = {(s.report, s.objective): s.title for s in sections if s.kind == "evaluative_summary" and s.title}
     lines: list[str] = []
     report, objective = None, object()
+    summaries: list[str] = []
+
+    def flush() -> None:
+        if summaries:
+            lines.append("Evaluative summaries (CICAD's assessment of each objective): " + ", ".join(summaries))
+            summaries.clear()
+
     for s in sections:
         if s.report != report:
+            flush()
             report, objective = s.report, object()
-            lines += ([""] if lines else []) + [f"Report {s.report} ({s.source})"]
+            lines += ([""] if lines else []) + [_report_line(s.report, s.source, metas.get(s.report))]
+        if not detail and s.kind == "evaluative_summary":
+            summaries.append(s.id.split("/", 1)[1])
+            continue
         if s.objective != objective:
             objective = s.objective
             if s.objective is not None:
-                lines.append(f"Objective {s.objective}" + (f" — {s.objective_title}" if s.objective_title else ""))
-        lines.append(f"  {s.id}  {s.label} — {s.title}  (lines {s.start_line}–{s.end_line})")
-    lines += ["", f"[{len(sections)} citable units; {tokens} tokens ({ENCODING})]"]
+                title = titles.get((s.report, s.objective)) or (s.objective_title or "").capitalize()
+                title = title.strip().rstrip(".")
+                lines.append(f"Objective {s.objective}" + (f" — {title if detail else shorten(title, 12)}"
+                                                           if title else ""))
+        if detail:
+            lines.append(f"  {s.id}  {s.label} — {s.title}  (lines {s.start_line}–{s.end_line})")
+        elif s.kind == "priority_action":
+            more = "".join(f" +{h.number}" for h in s.headings[1:])
+            lines.append(f"  {s.id.split('/', 1)[1]}{more}  {shorten(s.title, 9)}")
+        else:
+            lines.append(f"  {s.id.split('/', 1)[1]}  {s.label}")
+    flush()
+    tail = f"{len(sections)} citable units; {tokens} tokens ({ENCODING})"
+    if not detail:
+        example = next((s.id for s in sections if s.kind == "priority_action"), sections[0].id if sections else "")
+        tail = (f"{len(sections)} citable units. get_section takes '<report>/<id>' (e.g. '{example}') or just "
+                f"the id when one report has it; list_sections(detail=true) gives full titles and source lines. "
+                f"{tokens} tokens ({ENCODING})")
+    lines += ["", f"[{tail}]"]
     return "\n".join(lines)
 
 
-def toc_result(sections: Sequence[Section]) -> tuple[str, dict]:
-    """(text, structured) for ``list_sections``."""
-    n = _settle(lambda s: toc_text(sections, s["tokens"]), {})
-    rows = [
-        {"id": s.id, "label": s.label, "title": s.title, "report": s.report, "kind": s.kind,
-         "objective": s.objective, "priority_actions": [h.number for h in s.headings],
-         "source": s.source, "start_line": s.start_line, "end_line": s.end_line}
-        for s in sections
-    ]
-    return toc_text(sections, n), {"sections": rows, "count": len(rows), "tokens": n, "encoding": ENCODING}
+def toc_result(sections: Sequence[Section], detail: bool = False,
+               metas: Mapping[str, Mapping] | None = None) -> tuple[str, dict]:
+    """(text, structured) for ``list_sections``: compact unless ``detail``."""
+    n = _settle(lambda s: toc_text(sections, s["tokens"], detail, metas), {})
+    if detail:
+        rows = [
+            {"id": s.id, "label": s.label, "title": s.title, "report": s.report, "kind": s.kind,
+             "objective": s.objective, "priority_actions": [h.number for h in s.headings],
+             "source": s.source, "start_line": s.start_line, "end_line": s.end_line}
+            for s in sections
+        ]
+    else:
+        rows = [{"id": s.id, "label": s.label} for s in sections]
+    return toc_text(sections, n, detail, metas), {"sections": rows, "count": len(rows), "detail": detail,
+                                                 "tokens": n, "encoding": ENCODING}
 
 
 # ---------------------------------------------------------------------------- one call, any front end
@@ -249,3 +319,40 @@ def search_result(assistant, question: str, k: int = K_DEFAULT, objective: int |
     answer = assistant.ask(a.question, k=a.k, objective=a.objective, kind=a.kind, report=a.report)
     fitted, _ = fit_to_budget(to_json(answer), a.max_tokens)
     return search_text(fitted), fitted
+
+
+def call_tool(assistant, name: str, arguments: object) -> str:
+    """Run one chat-tool call by name, as OpenAI-style function calling sends it (arguments as a dict or
+    the JSON string of one), and return the text for the model: ``search_report``, ``get_section`` or
+    ``list_sections``. Every argument is checked against the tool's schema (``memqa.toolspec``, the same
+    models MCP and HTTP use), so an unknown or misspelt one raises ``BadQuestionError`` naming the accepted
+    fields; an unknown section raises ``NotFoundError``; nothing raises ``TypeError``.
+
+    Example: ``call_tool(assistant, call.function.name, call.function.arguments)``.
+    """
+    import json
+
+    from .toolspec import TOOL_NAMES, GetSectionArgs, ListSectionsArgs, search_tool_model
+
+    if isinstance(arguments, str | bytes):
+        try:
+            arguments = json.loads(arguments or "{}")
+        except json.JSONDecodeError as e:
+            raise BadQuestionError(f"the arguments of {name} are not valid JSON ({e.msg}); send a JSON object.") from None
+    if arguments is None:
+        arguments = {}
+    if not isinstance(arguments, Mapping):
+        raise BadQuestionError(f"the arguments of {name} must be a JSON object.")
+    args = dict(arguments)
+    if name == "search_report":
+        a = check_args(search_tool_model(assistant), args)
+        return search_result(assistant, a.question, k=a.k, objective=a.objective, max_tokens=a.max_tokens,
+                             kind=a.kind, report=a.report)[0]
+    if name == "get_section":
+        a = check_args(GetSectionArgs, args)
+        section = assistant.resolve_section(a.id)
+        return section_result(section, assistant.report_meta(section.report))[0]
+    if name == "list_sections":
+        a = check_args(ListSectionsArgs, args)
+        return toc_result(assistant.sections, a.detail, assistant.report_metas)[0]
+    raise BadQuestionError(f"unknown tool {name!r}; memqa's tools are {', '.join(TOOL_NAMES)}.")

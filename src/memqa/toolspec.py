@@ -8,13 +8,33 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from .contract import SearchArgs, ToolSearchArgs, search_args_model
+from .tools import shorten
 
 GET_SECTION_ID = (
     "Section id as given in a citation's section_id or by list_sections, e.g. '<report>/pa-5.4' for "
     "Priority Action 5.4, '<report>/summary-3' for the evaluative summary of objective 3, '<report>/preface'. "
-    "'Priority Action 5.4', 'pa-5.4' or '5.4' also work while the index holds one report."
+    "'Priority Action 5.4', 'pa-5.4' or '5.4' also work (add '<report>/' when several reports have it)."
 )
+TOOL_NAMES = ("search_report", "get_section", "list_sections")
+LIST_DETAIL = ("False (default): a compact contents, ids with titles cut to a few words. True: every unit with "
+               "its full id, full title and source lines (about four times the tokens).")
+
+
+class GetSectionArgs(BaseModel):
+    """The arguments of ``get_section``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str = Field(min_length=1, description=GET_SECTION_ID, examples=["mexico-2022/pa-5.4"])
+
+
+class ListSectionsArgs(BaseModel):
+    """The arguments of ``list_sections``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    detail: bool = Field(False, description=LIST_DETAIL)
 
 
 def scope(assistant=None) -> str:
@@ -29,7 +49,7 @@ def scope(assistant=None) -> str:
         f"'{m.get('thematic_area')}'" for m in metas[:12]
     ) + (f"; and {len(metas) - 12} more" if len(metas) > 12 else "")
     titles = objective_titles(assistant)
-    objectives = "; ".join(f"{o}: {t[:80]}" for o, t in titles.items())
+    objectives = "; ".join(f"{o}: {shorten(t, 12)}" for o, t in titles.items())
     return (f"The library holds {len(metas)} CICAD Multilateral Evaluation Mechanism (MEM) drug-policy evaluation "
             f"report(s) of the Organization of American States — {reports}. Each is organised as objectives with "
             f"numbered priority actions 'N.M', an evaluative summary per objective (CICAD's assessment) and a "
@@ -38,7 +58,12 @@ def scope(assistant=None) -> str:
 
 
 def objective_titles(assistant) -> dict[int, str]:
+    """Objective number -> title, in sentence case: the evaluative summary's copy of the title when there
+    is one (the objective headings are in capitals, which would lose acronyms such as NPS)."""
     titles: dict[int, str] = {}
+    for s in assistant.sections:
+        if s.kind == "evaluative_summary" and s.objective is not None and s.title:
+            titles.setdefault(s.objective, s.title.strip().rstrip("."))
     for s in assistant.sections:
         if s.objective is not None and s.objective_title and s.objective not in titles:
             titles[s.objective] = s.objective_title.strip().rstrip(".").capitalize()
@@ -68,9 +93,11 @@ def get_section_description(assistant=None) -> str:
 
 def list_sections_description(assistant=None) -> str:
     return (
-        "List the table of contents of the CICAD MEM evaluation reports: every citable unit with its id, label (e.g. 'Priority Action 2.4') and "
-        "title, grouped by report and objective. " + scope(assistant) + " Use it to see what the library covers "
-        "or to find a section id for get_section; to answer a question, use search_report instead."
+        "List the table of contents of the CICAD MEM evaluation reports: every citable unit (priority action, "
+        "evaluative summary, preface) with its id, grouped by report and objective; compact by default (titles cut "
+        "to a few words), detail=true for full titles and source lines. " + scope(assistant) + " Use it to see "
+        "what the library covers or to find a section id for get_section; to answer a question, use "
+        "search_report instead."
     )
 
 
@@ -88,8 +115,8 @@ def search_tool_model(assistant=None) -> type[SearchArgs]:
     """``ToolSearchArgs`` narrowed to the loaded index (objectives with their titles, report ids)."""
     if assistant is None:
         return ToolSearchArgs
-    return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs,
-                             objective_titles(assistant))
+    titles = {o: shorten(t, 10) for o, t in objective_titles(assistant).items()}  # the schema is read every turn
+    return search_args_model(list(assistant.objectives), list(assistant.reports), ToolSearchArgs, titles)
 
 
 def search_parameters(assistant=None) -> dict:
@@ -101,9 +128,28 @@ def search_parameters(assistant=None) -> dict:
     return schema
 
 
+def _parameters(model: type[BaseModel]) -> dict:
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    schema.pop("description", None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+    schema["additionalProperties"] = False
+    return schema
+
+
 def get_section_parameters() -> dict:
-    return {"type": "object", "properties": {"id": {"type": "string", "minLength": 1, "description": GET_SECTION_ID}},
-            "required": ["id"], "additionalProperties": False}
+    """JSON schema of ``get_section``'s arguments.
+
+    >>> get_section_parameters()["required"]
+    ['id']
+    """
+    return _parameters(GetSectionArgs)
+
+
+def list_sections_parameters() -> dict:
+    """JSON schema of ``list_sections``'s arguments (one optional flag, ``detail``)."""
+    return _parameters(ListSectionsArgs)
 
 
 def openai_tools(assistant=None) -> list[dict]:
@@ -118,6 +164,5 @@ def openai_tools(assistant=None) -> list[dict]:
     return [
         tool("search_report", search_description(assistant), search_parameters(assistant)),
         tool("get_section", get_section_description(assistant), get_section_parameters()),
-        tool("list_sections", list_sections_description(assistant),
-             {"type": "object", "properties": {}, "additionalProperties": False}),
+        tool("list_sections", list_sections_description(assistant), list_sections_parameters()),
     ]

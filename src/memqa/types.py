@@ -5,6 +5,7 @@ and ``dataclasses.asdict`` turns them straight into JSON.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 KINDS = ("priority_action", "evaluative_summary", "preface")
@@ -101,15 +102,46 @@ class Citation:
     end_line: int
     label: str = ""  # "Priority Action 2.4"
     section_id: str = ""
+    cite: str = ""  # the reference to quote, OAS style (see ``reference``)
 
     @classmethod
-    def of(cls, s: Section, start_line: int | None = None, end_line: int | None = None) -> Citation:
-        """The citation of a section, or of the lines ``start_line..end_line`` inside it."""
+    def of(cls, s: Section, start_line: int | None = None, end_line: int | None = None,
+           meta: Mapping | None = None) -> Citation:
+        """The citation of a section, or of the lines ``start_line..end_line`` inside it.
+
+        ``meta`` is the report's metadata (``corpus/<file>.json``, the manifest's ``reports``);
+        with it ``cite`` names the document (title, round, document code), else the report id.
+        """
+        a, b = start_line or s.start_line, end_line or s.end_line
         return cls(
             report=s.report, kind=s.kind, objective=s.objective, priority_action=s.priority_action, title=s.title,
-            source=s.source, start_line=start_line or s.start_line, end_line=end_line or s.end_line,
-            label=s.label, section_id=s.id,
+            source=s.source, start_line=a, end_line=b, label=s.label, section_id=s.id,
+            cite=reference(s.label, a, b, meta or {"report_id": s.report, "source": s.source}),
         )
+
+
+def reference(label: str, start_line: int, end_line: int, meta: Mapping) -> str:
+    """The full reference an analyst quotes; the title is in *asterisks* (italics in markdown).
+
+    >>> meta = {"title": "Mexico: Evaluation Report on Drug Policies 2022", "round": "Eighth Evaluation Round",
+    ...         "document_code": "CICAD/doc.2676/22"}
+    >>> reference("Priority Action 2.4", 259, 266, meta)
+    'CICAD, *Mexico: Evaluation Report on Drug Policies 2022*, MEM Eighth Evaluation Round, CICAD/doc.2676/22, Priority Action 2.4, lines 259–266'
+    >>> reference("Preface", 43, 43, {"report_id": "peru-2020", "source": "mem-2020-peru.txt"})
+    'CICAD, MEM report peru-2020 (mem-2020-peru.txt), Preface, line 43'
+    """
+    lines = f"line {start_line}" if start_line == end_line else f"lines {start_line}–{end_line}"
+    rnd = str(meta.get("round") or "").strip()
+    parts = ["CICAD"]
+    if meta.get("title"):
+        parts.append(f"*{str(meta['title']).strip()}*")
+    else:
+        parts.append(f"MEM report {meta.get('report_id', '')} ({meta.get('source', '')})".replace(" ()", ""))
+    if rnd:
+        parts.append(rnd if rnd.upper().startswith("MEM") else f"MEM {rnd}")
+    if meta.get("document_code"):
+        parts.append(str(meta["document_code"]).strip())
+    return ", ".join([*parts, label, lines])
 
 
 @dataclass(frozen=True)
@@ -121,11 +153,37 @@ class Highlight:
 
 @dataclass(frozen=True)
 class Hit:
+    """One cited unit: the whole unit when it fits ``UNIT_SHOW_TOKENS``, else its best window widened
+    to take in the list or table it introduces; ``continues_above``/``continues_below`` say when the
+    unit goes on beyond ``text`` (``GET /sections/{citation.section_id}`` has it all)."""
+
     rank: int
     score: float
     text: str
     highlights: tuple[Highlight, ...]
     citation: Citation
+    continues_above: bool = False
+    continues_below: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerUnit:
+    """One verbatim piece of the direct answer: a sentence, list item or table row."""
+
+    text: str
+    start: int  # offsets into the (normalised) source file
+    end: int
+    citation: Citation  # its own lines inside its unit
+
+
+@dataclass(frozen=True)
+class DirectAnswer:
+    """The shortest verbatim evidence that answers, from the top units."""
+
+    type: str  # what the question asks for: count, date, person, organisation, place, law, yesno, list, ...
+    text: str  # the units' text, one per line
+    units: tuple[AnswerUnit, ...]
+    polarity: str | None = None  # yes/no questions: "yes" or "no" as the evidence reads
 
 
 @dataclass(frozen=True)
@@ -137,6 +195,7 @@ class Answer:
     confidence: str  # "high" | "medium" | "low"
     language: str
     notice: str
+    answer: DirectAnswer | None  # None when the report does not answer
     passages: tuple[Hit, ...]
 
 
@@ -185,6 +244,7 @@ class SectionFull:
     citation: Citation
 
     @classmethod
-    def of(cls, s: Section, passages: int, tokens: int) -> SectionFull:
+    def of(cls, s: Section, passages: int, tokens: int, meta: Mapping | None = None) -> SectionFull:
         e = TocEntry.of(s, passages, tokens)
-        return cls(**{f.name: getattr(e, f.name) for f in fields(e)}, text=s.text, citation=Citation.of(s))
+        return cls(**{f.name: getattr(e, f.name) for f in fields(e)}, text=s.text,
+                   citation=Citation.of(s, meta=meta))

@@ -57,3 +57,37 @@ def countries_named(text: str) -> dict[str, str]:
         if hit:
             found[name] = hit
     return found
+
+
+def area_of(thematic_area: str) -> str | None:
+    """The MEM thematic area (vocabulary key) a report's ``thematic_area`` metadata names, if any.
+
+    >>> area_of("Measures to Control and Counter the Illicit Cultivation, Production, Trafficking ...")
+    'supply_reduction'
+    """
+    t = fold(thematic_area)
+    return next((key for key, area in vocabulary()["thematic_areas"].items()
+                 if any(fold(title) in t for title in area["title"])), None)
+
+
+def other_areas_named(text: str, own: Iterable[str | None]) -> dict[str, str]:
+    """Thematic areas other than ``own`` whose marker words ``text`` uses: {area: the word found}.
+
+    >>> other_areas_named("What harm reduction services exist?", ["supply_reduction"])
+    {'demand_reduction': 'harm reduction'}
+    """
+    t = fold(text)
+    mine = set(own)
+    out = {}
+    for key, area in vocabulary()["thematic_areas"].items():
+        if key in mine:
+            continue
+        hit = next((w for w in area["words"] if _phrase_re(fold(w)).search(t)), None)
+        if hit:
+            out[key] = hit
+    return out
+
+
+def area_report(key: str) -> str:
+    """Which MEM report covers a thematic area, in words."""
+    return vocabulary()["thematic_areas"][key]["report"]

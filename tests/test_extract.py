@@ -1,0 +1,81 @@
+"""The direct answer (question types, lead-ins bring their lists, verbatim offsets) and whole-unit hits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from memqa.extract import _expand_lead_in, _Seg, _unit_segments, question_type
+from memqa.highlight import widen
+
+SOURCE = (Path(__file__).resolve().parent.parent / "corpus" / "mem-2022-mexico.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How many laboratories were dismantled?", "count"),
+    ("¿Cuántos laboratorios se desmantelaron?", "count"),
+    ("Combien de laboratoires?", "count"),
+    ("When did Mexico start the program?", "date"),
+    ("¿Cuándo empezó el programa?", "date"),
+    ("Which agencies are ION focal points?", "organisation"),
+    ("¿Qué institución administra los bienes?", "organisation"),
+    ("Does Mexico use the I2ES system?", "yesno"),
+    ("¿México usa el sistema I2ES?", "yesno"),
+    ("Did CICAD find gaps in alternative development?", "judgement"),
+    ("Which laws regulate precursors?", "law"),
+    ("pill press training", "description"),
+])
+def test_question_type(question, expected):
+    assert question_type(question) == expected
+
+
+def _lead_in(assistant, section_id: str, ending: str) -> tuple[int, _Seg]:
+    unit = assistant.retriever.unit_index[section_id]
+    text = assistant.sections[unit].text
+    seg = next(s for s in _unit_segments(assistant.retriever, unit) if text[s.start : s.end].rstrip().endswith(ending))
+    return unit, seg
+
+
+def test_a_lead_in_brings_the_list_it_introduces(fake_assistant):
+    unit, lead = _lead_in(fake_assistant, "mexico-2022/pa-2.4", "including:")
+    chosen = _expand_lead_in(fake_assistant.retriever, lead, [lead])
+    text = fake_assistant.sections[unit].text
+    items = [text[s.start : s.end] for s in chosen[1:]]
+    assert len(items) == 4 and all(s.kind == "item" for s in chosen[1:])
+    assert "National Customs Agency of Mexico" in items[1]
+
+
+def test_a_window_ending_on_a_lead_in_is_widened_to_its_list(fake_assistant):
+    unit, lead = _lead_in(fake_assistant, "mexico-2022/pa-2.4", "including:")
+    a, b = widen(fake_assistant.retriever, unit, 0, lead.end)
+    assert b > lead.end and "COFEPRIS" in fake_assistant.sections[unit].text[a:b]
+
+
+@pytest.mark.parametrize("question", ["Which agencies are ION focal points?", "precursor chemical control",
+                                      "¿México usa el sistema I2ES?"])
+def test_answer_units_are_verbatim_source_slices_with_their_lines(fake_assistant, question):
+    a = fake_assistant.ask(question)
+    assert a.answer is not None and a.answer.units
+    lines = SOURCE.split("\n")
+    for u in a.answer.units:
+        assert SOURCE[u.start : u.end] == u.text
+        c = u.citation
+        assert u.text.strip().split("\n")[0] in "\n".join(lines[c.start_line - 1 : c.end_line])
+    assert a.answer.text == "\n".join(u.text.strip() for u in a.answer.units)
+
+
+def test_short_units_are_shown_whole_and_say_so(fake_assistant):
+    hits = fake_assistant.ask("ION focal points IONICS", k=3).passages
+    for h in hits:
+        sec = fake_assistant.resolve_section(h.citation.section_id)
+        if h.text == sec.text:
+            assert (h.continues_above, h.continues_below) == (False, False)
+            assert (h.citation.start_line, h.citation.end_line) == (sec.start_line, sec.end_line)
+        else:
+            assert h.text in sec.text and (h.continues_above or h.continues_below)
+    assert any(h.text == fake_assistant.resolve_section(h.citation.section_id).text for h in hits)
+
+
+def test_no_answer_when_the_report_does_not_answer(fake_assistant):
+    a = fake_assistant.ask("training", objective=12, kind="preface")
+    assert a.answer is None
