@@ -93,7 +93,8 @@ class GuardMiddleware:
         head = scope["method"] == "HEAD"
         if head:
             scope = {**scope, "method": "GET"}
-        csp = (DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else CSP).encode()
+        path = scope["path"].removeprefix(scope.get("root_path") or "")  # behind a proxy at /memqa: /memqa/docs
+        csp = (DOCS_CSP if path.startswith(DOCS_PATHS) else CSP).encode()
 
         async def guarded_send(message) -> None:
             if message["type"] == "http.response.start":

@@ -59,7 +59,7 @@ def test_ask_refuses_a_corpus_whose_metadata_or_pdfs_changed(project, change, fr
 @pytest.mark.slow
 def test_the_default_corpus_folder_is_checked_too(project):
     edit_meta(project / "corpus", year=2023)
-    one_line_error(ask(project, env=cli_env(MEMQA_CORPUS="")), f"{META} changed")
+    one_line_error(ask(project, env=cli_env(MEMQA_CORPUS="", MEMQA_HOME=str(project))), f"{META} changed")
 
 
 @pytest.mark.slow
@@ -80,7 +80,7 @@ def test_a_named_corpus_that_does_not_exist_is_refused(project, how):
 @pytest.mark.slow
 def test_a_missing_default_corpus_is_said_not_skipped_silently(project):
     shutil.move(project / "corpus", project / "elsewhere")
-    done = ask(project, env=cli_env(MEMQA_CORPUS=""))
+    done = ask(project, env=cli_env(MEMQA_CORPUS="", MEMQA_HOME=str(project)))
     assert done.returncode == 0, done.stderr
     assert "cannot check that the index matches" in done.stderr and "--corpus" in done.stderr
 

@@ -62,8 +62,8 @@ class _ContractServer(CheckedServer):
         if model is not None:
             try:
                 check_args(model, arguments or {})
-            except MemqaError as e:
-                raise ToolError(str(e)) from e
+            except MemqaError as e:  # worded as errors raised inside a tool (and CheckedServer's)
+                raise ToolError(f"Error executing tool {name}: {e}") from e
         return await super().call_tool(name, arguments, context)
 
 
