@@ -242,7 +242,7 @@ def test_ask_runs_off_the_event_loop(app, fake_assistant, monkeypatch):
 
 
 def test_every_model_call_runs_on_the_one_model_thread(app, fake_assistant, monkeypatch):
-    """OpenMP encoders slow down when called from several threads (api/worker.py), so one thread."""
+    """OpenMP encoders slow down when called from several threads (api/scheduler.py), so one thread."""
     threads = []
     real_ask = fake_assistant.run
 

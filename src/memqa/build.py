@@ -19,6 +19,8 @@ from .cache import BuildCache, ReportParts, report_key
 from .chunking import ChunkSettings, chunk_sections
 from .corpus import CorpusFile, load_corpus
 from .encoders import Encoder
+from .freshness import corpus_digest
+from .indexdir import check_destination
 from .lexical import LexicalIndex, tokenize
 from .segments import clean, segment
 from .store import SegmentRef, read_manifest, save_index
@@ -125,7 +127,9 @@ def build_index(
     """
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
+    check_destination(index_dir, Path(corpus_dir))  # before any work: never replace the corpus or a non-index
     files = load_corpus(corpus_dir)
+    corpus_files = corpus_digest(Path(corpus_dir))
     if not encoders:
         raise ValueError("build_index needs at least one encoder")
     window = min([settings.max_tokens] + [e.max_tokens for e in encoders])
@@ -188,6 +192,7 @@ def build_index(
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "encoders": enc_info,
             "corpus": [{"source": f.path.name, "report_id": f.meta.report_id, "sha256": f.sha256} for f in files],
+            "corpus_files": corpus_files,  # every .txt/.pdf/.json of the corpus: checked by memqa.freshness
             "reports": [
                 {"report_id": m.report_id, "source": m.source, "country": m.country, "year": m.year,
                  "round": m.round, "thematic_area": m.thematic_area, "document_code": m.document_code,
