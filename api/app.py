@@ -14,13 +14,15 @@ Endpoints (manual at ``/docs``, schema at ``/openapi.json``):
 * ``GET /docs``                — the manual, from local files (``api/docs.py``; no CDN).
 
 Errors: every failure is a JSON body ``{"error": "<what is wrong and what to do>", ...}`` with a 4xx
-status (400 malformed JSON / not UTF-8 / empty body, 404 unknown section or route, 405 wrong
-method, 413 body over 64 KiB, 415 not JSON, 422 invalid question or options, 503 a model fault).
+status (400 malformed JSON / not UTF-8 / empty body / nested too deep, 404 unknown section or route, 405
+wrong method, 408 request too slow, 413 body over 64 KiB, 415 not JSON, 421 host not allowed, 422
+invalid question or options, 503 a model fault or a full queue).
 A catch-all handler answers 500 JSON as a last resort; the test suite shows no input reaches it.
 
-Concurrency: ``/ask`` hands the model call to one dedicated model thread (``api.worker``; one
-thread, not Starlette's pool, because the encoders' OpenMP runtimes slow down when called from
-several threads), so the event loop keeps answering ``/health`` and the cheap endpoints meanwhile.
+Concurrency: ``/ask`` hands the model call to dedicated model threads through a bounded queue that
+runs the cheapest questions first (``api.scheduler``), so the event loop keeps answering ``/health``
+and the cheap endpoints meanwhile; a full queue is a 503 with ``Retry-After``. Hosts, security
+headers, HEAD and JSON depth: ``api.guard``; request-head and body timeouts (408): ``api.timeouts``.
 
 Startup: ``serve`` loads the index and the encoders and runs one warm-up query (on the model
 thread) *before* uvicorn binds the port, so ``/health`` answering means the service is ready. A missing, stale or corrupt
@@ -61,8 +63,9 @@ from memqa.types import Answer, Comparison, ReportEntry, ScorecardRow, SectionFu
 
 from .body import ApiError, JSONBodyRoute
 from .docs import install_docs
+from .guard import HOSTS_ENV, BusyGate, GuardMiddleware, allowed_hosts, guarded_ask, hosts_from_env
+from .scheduler import ClientGone, ModelQueue, QueueFull
 from .schemas import AskRequest, ErrorOut, HealthOut, ToolList, ask_request_model
-from .worker import ModelThread
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ def validation_error(exc: RequestValidationError, model) -> JSONOut:
 def install_error_handlers(app: FastAPI, ask_model) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONOut:
-        return error(exc.status_code, exc.message)
+        return error(exc.status_code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONOut:
@@ -146,10 +149,13 @@ def install_error_handlers(app: FastAPI, ask_model) -> None:
 
 
 def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: Path | None = STATIC_DIR,
-               warm_up: bool = False, model_threads: int = 1) -> FastAPI:
+               warm_up: bool = False, model_threads: int = 1, allowed_hosts: list[str] | None = None,
+               corpus_watch=None, model_queue: ModelQueue | None = None) -> FastAPI:
     """The FastAPI app over a loaded ``memqa.assistant.Assistant`` (tests pass one with the fake encoder).
 
     ``warm_up`` runs one question on the model thread before returning (``serve`` does; tests don't).
+    ``allowed_hosts`` (None: any) are the Host names answered; ``corpus_watch`` (a
+    ``memqa.freshness.CorpusWatch``) turns answers into a notice once the corpus changed (api.guard).
 
     Example: ``TestClient(create_app(assistant)).post("/ask", json={"question": "ION focal points"})``.
     """
@@ -165,7 +171,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
                                  assistant.assessments_of(s)) for s in assistant.sections}
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
-    model = ModelThread(model_threads)
+    model = model_queue or ModelQueue(model_threads)
 
     def answer_for(body: AskRequest) -> tuple[Answer, str]:
         t0 = time.perf_counter()
@@ -186,6 +192,8 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         "Errors are JSON `{\"error\": ...}` with a message that says what to change.",
     )
     app.router.route_class = JSONBodyRoute
+    app.add_middleware(BusyGate, queue=model)
+    app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
     install_error_handlers(app, AskModel)
     install_docs(app)
     if cors_origins:
@@ -202,13 +210,20 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
                                    "objective": assistant.objectives[0] if assistant.objectives else 1}},
         })],
         response: Response,
+        request: Request,
     ) -> Answer:
         """The top ``k`` citable units for the question, each with its best passage, highlighted
         sentences and a citation (report, priority action, title, source lines). ``answerable`` is
         false and ``notice`` explains why when the report does not seem to answer the question.
         The ``Server-Timing`` header gives the time of each stage and of the whole search in ms.
         Runs on the model thread, so concurrent requests do not block the server."""
-        answer, timing = await model.arun(answer_for, body)
+        try:
+            answer, timing = await guarded_ask(assistant, model, corpus_watch, answer_for, body, request)
+        except QueueFull as e:
+            return error(503, f"the server is busy ({'long questions' if e.heavy else 'questions'} queued); retry in "
+                              f"{e.retry_after} s.", headers={"Retry-After": str(e.retry_after)})
+        except ClientGone:
+            return Response(status_code=499)  # nobody is listening; the job was discarded
         response.headers["Server-Timing"] = timing
         return answer
 
@@ -278,8 +293,11 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
     async def health() -> JSONOut:
         """``status: ok`` once the index and encoders are loaded, with the index's provenance."""
+        fresh = corpus_watch.check() if corpus_watch is not None else None
         return JSONOut({
-            "status": "ok",
+            "status": "stale" if fresh is not None and fresh.status == "stale" else "ok",
+            "corpus": {"status": fresh.status, "message": fresh.message} if fresh is not None else
+                      {"status": "unchecked", "message": "no corpus folder given; the index is not checked"},
             "memqa_version": memqa.__version__,
             "uptime_seconds": round(time.monotonic() - started, 3),
             "answerability_calibrated": assistant.calibration is not None,
@@ -328,30 +346,42 @@ def cors_from_env() -> list[str] | None:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "index",
           corpus_dir: str | Path | None = "corpus", cors_origins: list[str] | None = None,
-          root_path: str = "") -> None:
+          root_path: str = "", allow_hosts: list[str] | None = None) -> None:
     """Load the index, warm the models, then run uvicorn. Refuses to start (exit 2) on a bad index.
 
     ``root_path`` is the sub-path a reverse proxy serves memqa under (e.g. "/memqa"): the web page and
     /docs work without it (relative URLs); with it, /openapi.json names that prefix, so the manual's
-    "Try it out" calls go through the proxy too."""
+    "Try it out" calls go through the proxy too. ``allow_hosts`` (and env ``MEMQA_ALLOWED_HOSTS``) are
+    Host names served besides the loopback names and ``host``; ``*`` turns the check off. See
+    SECURITY.md for every limit and how to change it.
+    """
     import uvicorn
 
     from memqa.assistant import Assistant
+    from memqa.freshness import CorpusWatch
 
-    # One model thread per core, each encode on one core (see api/worker.py for the measurement).
+    from .timeouts import HEADER_ENV, HEADER_TIMEOUT, head_timeout_protocol, seconds_from_env
+
+    # One model thread per core, each encode on one core (see api/scheduler.py for the measurement).
     # Must be set before the encoders' OpenMP runtimes start; MEMQA_MODEL_THREADS=1 restores one
     # thread with every core inside each call (lower latency for a single user, half the throughput).
     threads = int(os.environ.get("MEMQA_MODEL_THREADS", os.cpu_count() or 1))
     if threads > 1:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.monotonic()
+    hosts = allowed_hosts(host, [*(allow_hosts or []), *hosts_from_env(os.environ.get(HOSTS_ENV, ""))])
     try:
         assistant = Assistant.load(index_dir, corpus_dir=corpus_dir)
+        watch = CorpusWatch(assistant.data.manifest, corpus_dir) if corpus_dir is not None else None
         app = create_app(assistant, cors_origins=cors_origins if cors_origins is not None else cors_from_env(),
-                         warm_up=True, model_threads=threads)
+                         warm_up=True, model_threads=threads, allowed_hosts=hosts, corpus_watch=watch)
     except MemqaError as e:
         print(f"memqa: {e}", file=sys.stderr)
         sys.exit(2)
+    if watch is not None and watch.check().status == "stale":
+        print(f"memqa: {watch.check().message}", file=sys.stderr)
+        sys.exit(2)
     print(f"memqa: index and encoders ({', '.join(assistant.encoders)}) ready in {time.monotonic() - t0:.1f}s; "
           f"serving http://{host}:{port} (API manual at /docs)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info", root_path=root_path.rstrip("/"))
+    uvicorn.run(app, host=host, port=port, log_level="info", root_path=root_path.rstrip("/"),
+                http=head_timeout_protocol(seconds_from_env(HEADER_ENV, HEADER_TIMEOUT)))

@@ -7,25 +7,31 @@ untouched. The body Starlette caches on the request is reused by FastAPI, so it 
 """
 from __future__ import annotations
 
+import asyncio
 import email.message
 import json
+import os
 from collections.abc import Awaitable, Callable
 
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .guard import MAX_JSON_DEPTH, json_depth
+
 EXAMPLE_BODY = '{"question": "Which agencies are ION focal points?"}'
 MAX_BODY_BYTES = 64 * 1024  # a 2,000-character question is at most ~24 KiB of JSON, even all \u-escaped
+BODY_TIMEOUT = float(os.environ.get("MEMQA_BODY_TIMEOUT", "10"))  # seconds for the whole body (slow clients)
 
 
 class ApiError(Exception):
     """A client error with its HTTP status and a message that says what to do."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+        self.headers = headers
 
 
 def _is_json(content_type: str) -> tuple[bool, str | None]:
@@ -57,6 +63,9 @@ async def check_json_body(request: Request) -> None:
     except UnicodeDecodeError as e:
         raise ApiError(400, f"the request body is not valid UTF-8 (bad byte at offset {e.start}); "
                             "encode the JSON body as UTF-8.") from None
+    if (depth := json_depth(text)) > MAX_JSON_DEPTH:  # json.loads recurses: ~1,000 levels was a RecursionError
+        raise ApiError(400, f"the request body nests arrays/objects {depth} levels deep (the limit is "
+                            f"{MAX_JSON_DEPTH}); send a flat JSON object, e.g. {EXAMPLE_BODY}.")
     try:
         json.loads(text)
     except json.JSONDecodeError as e:
@@ -72,11 +81,16 @@ async def _read_capped(request: Request) -> bytes:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_large
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(408, f"the request body did not arrive within {BODY_TIMEOUT:g} s; send it at once.",
+                       headers={"Connection": "close"}) from None
     body = b"".join(chunks)
     request._body = body  # Starlette's body cache (as in FastAPI's custom-Request docs): FastAPI reads it next
     return body

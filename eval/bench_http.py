@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # The bare encoder is timed in the configuration the server runs (see api/worker.py).
+    # The bare encoder is timed in the configuration the server runs (see api/scheduler.py).
     if int(os.environ.get("MEMQA_MODEL_THREADS", os.cpu_count() or 1)) > 1:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
 

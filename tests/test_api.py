@@ -242,7 +242,7 @@ def test_ask_runs_off_the_event_loop(app, fake_assistant, monkeypatch):
 
 
 def test_every_model_call_runs_on_the_one_model_thread(app, fake_assistant, monkeypatch):
-    """OpenMP encoders slow down when called from several threads (api/worker.py), so one thread."""
+    """OpenMP encoders slow down when called from several threads (api/scheduler.py), so one thread."""
     threads = []
     real_ask = fake_assistant.run
 
@@ -341,8 +341,7 @@ def test_health_reports_encoders_index_and_uptime(client, fake_assistant):
 
 def test_openapi_documents_the_api_with_examples(client, fake_assistant):
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/compare", "/scorecard",
-                                  "/health",
+    assert set(spec["paths"]) == {"/ask", "/sections", "/sections/{section_id}", "/reports", "/scorecard", "/compare", "/health",
                                   "/tools/openai.json"}
     ask = spec["components"]["schemas"]["SearchArgs"]
     assert ask["additionalProperties"] is False

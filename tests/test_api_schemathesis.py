@@ -23,8 +23,8 @@ OPERATIONS = [
     ("GET", "/sections"),
     ("GET", "/sections/{section_id}"),
     ("GET", "/reports"),
-    ("GET", "/compare"),
     ("GET", "/scorecard"),
+    ("GET", "/compare"),
     ("GET", "/health"),
     ("GET", "/tools/openai.json"),
 ]

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from mcp import Client
+from memqa.api.app import create_app
 
 from conftest import TINY_REPORT
-from memqa.api.app import create_app
 from memqa.assistant import Assistant
 from memqa.build import build_index
 from memqa.cli import main

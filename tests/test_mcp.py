@@ -158,7 +158,7 @@ def _stdio(real_index: Path, corpus: Path, tmp_path: Path, body) -> None:
 def test_stdio_server_answers_with_citations(real_index, mexico_corpus, tmp_path):
     async def body(session):
         names = {t.name for t in (await session.list_tools()).tools}
-        assert names == {"search_report", "get_section", "list_sections"}
+        assert names == {"search_report", "get_section", "list_sections", "compare", "scorecard"}
 
         r = await session.call_tool("search_report", {"question": "Which agencies are ION focal points?"})
         text = _check_search(r)

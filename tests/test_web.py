@@ -97,7 +97,9 @@ def browser():
 @pytest.fixture
 def page(browser, base_url):
     """A fresh page at 1280×900 that records script errors and every URL it requests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url)
+    # bypass_csp: Playwright evaluates string predicates (wait_for_function) in the page, which the page's
+    # CSP forbids (no eval); tests/test_web_csp.py drives the page with its CSP in force.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, bypass_csp=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
     pg = context.new_page()
     pg.set_default_timeout(WAIT_MS)

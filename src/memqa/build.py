@@ -6,6 +6,7 @@ re-embeds only that report. The index is still written whole and swapped in atom
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import BuildCache, ReportParts, absolute_ids, assessment_key, relative_ids, report_key
+from .cache import BuildCache, ReportParts, report_key
 from .chunking import ChunkSettings, chunk_sections
 from .corpus import CorpusFile, load_corpus
 from .encoders import Encoder
+from .freshness import corpus_digest
+from .indexdir import check_destination
 from .lexical import LexicalIndex, tokenize
 from .segments import clean, segment
 from .store import SegmentRef, read_manifest, save_index
@@ -64,13 +67,6 @@ def _embed(encoder: Encoder, texts: list[str], done: int, total: int, stage: str
     return np.concatenate(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
-def _previous_reports(index_dir: Path) -> list[str]:
-    try:
-        return [r["report_id"] for r in read_manifest(index_dir).get("reports", [])]
-    except Exception:  # noqa: BLE001 - no or unreadable previous index: nothing to compare with
-        return []
-
-
 def page_map(f) -> dict:
     """For a PDF report, the page map citations need (page start offsets into the extracted text and
     the printed labels) and the extractor version that produced the offsets; nothing for a text report."""
@@ -81,21 +77,40 @@ def page_map(f) -> dict:
     return {"pages": {"starts": list(f.pdf.page_starts), "labels": list(f.pdf.page_labels)}, "extractor": EXTRACTOR}
 
 
-def assessment_encoder(encoders: Sequence[Encoder]) -> Encoder:
-    """The encoder CICAD's assessments are aligned with: e5 when built."""
-    return next((e for e in encoders if e.id == "e5"), encoders[0])
+ALIGNMENT = "assessment/1"  # bump when memqa.assessment changes its output
 
 
-def cicad_assessments(sections: Sequence[Section], encoders: Sequence[Encoder], seg_texts: list[str],
-                      s_vecs: dict) -> dict:
+def cicad_assessments(reports, encoders: Sequence[Encoder], s_vecs: dict, cache, progress: Progress | None = None) -> dict:
     """CICAD's verdict per priority-action heading: each evaluative-summary clause aligned to the
-    action(s) it judges (``memqa.assessment``; e5 when built, the sentence vectors reused). Per report:
-    an objective's summary only judges its own report's actions."""
+    action(s) it judges (``memqa.assessment``; e5 when built, its sentence vectors reused). Cached per
+    report with its vectors, so an unchanged report is not aligned (nor encoded) again."""
     from .assessment import KnownPassages, assessments, assessments_to_json
 
-    enc = assessment_encoder(encoders)
-    known = KnownPassages(enc, dict(zip(seg_texts, s_vecs[enc.id])))
-    return assessments_to_json(assessments(list(sections), known))
+    enc = next((e for e in encoders if e.id == "e5"), encoders[0])
+    out: dict = {}
+    offset = 0
+    for i, r in enumerate(reports):
+        texts = r.segment_texts()
+        # Keyed by content (as the vectors are), so reports with the same text are aligned once.
+        rel = f"assessments/{enc.id}-{ALIGNMENT.replace('/', '')}/{r.vector_key(enc)}.json"
+        got = cache.get_json(rel)
+        if got is None:
+            known = KnownPassages(enc, dict(zip(texts, s_vecs[enc.id][offset : offset + len(texts)])))
+            got = json.loads(json.dumps(assessments_to_json(assessments(list(r.sections), known)))
+                             .replace(f'"{r.report_id}/', '"{report}/'))
+            cache.put_json(rel, got)
+        out.update(json.loads(json.dumps(got).replace('"{report}/', f'"{r.report_id}/')))
+        offset += len(texts)
+        if progress:
+            progress("align CICAD's assessments", i + 1, len(reports))
+    return out
+
+
+def _previous_reports(index_dir: Path) -> list[str]:
+    try:
+        return [r["report_id"] for r in read_manifest(index_dir).get("reports", [])]
+    except Exception:  # noqa: BLE001 - no or unreadable previous index: nothing to compare with
+        return []
 
 
 def build_index(
@@ -112,7 +127,9 @@ def build_index(
     """
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
+    check_destination(index_dir, Path(corpus_dir))  # before any work: never replace the corpus or a non-index
     files = load_corpus(corpus_dir)
+    corpus_files = corpus_digest(Path(corpus_dir))
     if not encoders:
         raise ValueError("build_index needs at least one encoder")
     window = min([settings.max_tokens] + [e.max_tokens for e in encoders])
@@ -121,8 +138,6 @@ def build_index(
     with BuildCache(index_dir) as cache:
         reports: list[ReportParts] = []
         parsed: list[str] = []
-        if progress:  # each stage reports once before its first item, so its time counts from the start
-            progress("parse", 0, len(files))
         for i, f in enumerate(files):
             key = report_key(f.sha256, f.meta, eff, encoders)
             parts = cache.get_report(key)
@@ -134,7 +149,6 @@ def build_index(
             if progress:
                 progress("parse", i + 1, len(files))
         p_vecs, s_vecs, enc_info = {}, {}, []
-        found_s: dict[str, dict[str, np.ndarray]] = {}  # encoder -> report -> sentence vectors
         embedded: dict[str, list[str]] = {}
         reused: dict[str, list[str]] = {}
         for e in encoders:
@@ -150,8 +164,6 @@ def build_index(
             distinct = list(first.items())
             total = sum(len(r.passages) + len(r.segments) for _, r in distinct)
             done = 0
-            if progress and total:
-                progress(f"embed ({e.id})", 0, total)
             vectors = {}
             for key, r in distinct:
                 stage = f"embed ({e.id})"
@@ -167,26 +179,10 @@ def build_index(
             embedded[e.id] = [r.report_id for _, r in distinct]
             reused[e.id] = [r.report_id for r in reports if r.report_id not in embedded[e.id]]
             dim = e.dim
-            found_s[e.id] = {rid: v[1][1] for rid, v in found.items()}
             p_vecs[e.id] = np.concatenate([found[r.report_id][1][0] for r in reports] or [np.zeros((0, dim))])
             s_vecs[e.id] = np.concatenate([found[r.report_id][1][1] for r in reports] or [np.zeros((0, dim))])
             enc_info.append({"id": e.id, "name": e.name, "dim": e.dim, "max_tokens": e.max_tokens,
                              "embed_seconds": round(time.perf_counter() - te, 2)})
-        # CICAD's verdicts, per report: aligned once, then cached with the report's parse and vectors.
-        enc = assessment_encoder(encoders)
-        verdicts: dict = {}
-        if progress:
-            progress("align CICAD's assessments", 0, len(reports))
-        for i, r in enumerate(reports):
-            key = assessment_key(r, enc)
-            got = cache.get_json("assessments", key)
-            if got is None:
-                got = relative_ids(cicad_assessments(r.sections, [enc], r.segment_texts(),
-                                                     {enc.id: found_s[enc.id][r.report_id]}), r.report_id)
-                cache.put_json("assessments", key, got)
-            verdicts.update(absolute_ids(got, r.report_id))
-            if progress:
-                progress("align CICAD's assessments", i + 1, len(reports))
         sections = tuple(s for r in reports for s in r.sections)
         passages = tuple(p for r in reports for p in r.passages)
         segments = tuple(g for r in reports for g in r.segments)
@@ -196,6 +192,7 @@ def build_index(
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "encoders": enc_info,
             "corpus": [{"source": f.path.name, "report_id": f.meta.report_id, "sha256": f.sha256} for f in files],
+            "corpus_files": corpus_files,  # every .txt/.pdf/.json of the corpus: checked by memqa.freshness
             "reports": [
                 {"report_id": m.report_id, "source": m.source, "country": m.country, "year": m.year,
                  "round": m.round, "thematic_area": m.thematic_area, "document_code": m.document_code,
@@ -205,13 +202,14 @@ def build_index(
             "chunking": {**eff.as_dict(), "requested_max_tokens": settings.max_tokens},
             "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "tokenizer": "fold+snowball-english"},
             "counts": {"reports": len(reports), "sections": len(sections), "passages": len(passages),
-                       "segments": len(segments), "headings": sum(r.headings for r in reports),
-                       "assessed_headings": sum(1 for v in verdicts.values() if v["status"] != "none")},
+                       "segments": len(segments), "headings": sum(r.headings for r in reports)},
             "build": {"parsed": parsed, "embedded": embedded, "reused": reused,
                       "removed": [r for r in before if r not in ids]},
         }
-        save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, verdicts,
-                   carry=cache.used)
+        verdicts = cicad_assessments(reports, encoders, s_vecs, cache, progress)
+        manifest["counts"]["assessed_headings"] = sum(1 for v in verdicts.values() if v["status"] != "none")
+        save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, carry=cache.used,
+                   assessments=verdicts)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     log.info("built %s in %.1fs", index_dir, manifest["build_seconds"])
     return manifest

@@ -5,7 +5,6 @@ in the manifest, carried from each index into the next)::
 
     cache/reports/<key>.json       one report parsed: units, passages, sentences, BM25 tokens
     cache/<encoder>/<key>.npz      its passage and sentence vectors for one encoder
-    cache/assessments/<key>.json   CICAD's verdicts on its priority actions (``memqa.assessment``)
 
 A report key hashes everything its parse depends on: the report's bytes and metadata, the chunk
 settings, the encoders' tokenizers and the source of the ingest code (so editing the parser
@@ -44,18 +43,18 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = "cache"
 CACHE_FORMAT = "memqa-cache/1"
-# The code whose source is part of a key (edit one and what it computed is computed again).
+# The ingest code whose source is part of every report key (edit one and every report is re-parsed);
+# corpus and pdf too: a report's text is what the PDF extractor makes of its bytes.
 INGEST_MODULES = ("corpus", "pdf", "parsing", "chunking", "segments", "lexical", "tokens", "types", "build",
                   "cache", "store")
-ASSESSMENT_MODULES = ("assessment", "verdicts")
 
 
-@lru_cache(maxsize=4)
-def code_fingerprint(modules: tuple[str, ...] = INGEST_MODULES) -> str:
-    """sha256 of the modules' source: a result cached by other code is never reused."""
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 of the ingest modules' source: a parse cached by other code is never reused."""
     h = hashlib.sha256(CACHE_FORMAT.encode())
     here = Path(__file__).parent
-    for name in modules:
+    for name in INGEST_MODULES:
         path = here / f"{name}.py"
         h.update(name.encode() + (path.read_bytes() if path.is_file() else b"-"))
     return h.hexdigest()
@@ -101,25 +100,6 @@ class ReportParts:
     def vector_key(self, encoder: Encoder) -> str:
         """Key of this report's vectors: the encoder and the exact texts it embeds."""
         return _digest(encoder_identity(encoder), *self.passage_texts(), "\0segments\0", *self.segment_texts())
-
-
-def assessment_key(parts: ReportParts, encoder: Encoder) -> str:
-    """Key of one report's CICAD assessments: the alignment code, the encoder, the exact texts it embeds and
-    the units' structure — not the report's id, so two reports with the same text share one alignment
-    (the cached entry names headings relative to the report: ``pa-2.4``, see ``relative_ids``)."""
-    shape = [(s.kind, s.objective, [(h.number, h.title) for h in s.headings], s.title, s.text) for s in parts.sections]
-    return _digest(code_fingerprint(ASSESSMENT_MODULES), parts.vector_key(encoder), json.dumps(shape))
-
-
-def relative_ids(assessments: dict, report_id: str) -> dict:
-    """``{"mexico-2022/pa-2.4": {"id": "mexico-2022/pa-2.4", ...}}`` -> keyed ``pa-2.4``; see ``absolute_ids``."""
-    cut = len(report_id) + 1
-    return {k[cut:]: {**v, "id": v["id"][cut:]} for k, v in assessments.items()}
-
-
-def absolute_ids(assessments: dict, report_id: str) -> dict:
-    """The inverse of ``relative_ids``."""
-    return {f"{report_id}/{k}": {**v, "id": f"{report_id}/{v['id']}"} for k, v in assessments.items()}
 
 
 def _safe(name: str) -> str:
@@ -180,51 +160,55 @@ class BuildCache:
                 return base / rel
         return None
 
-    # ------------------------------------------------------------------ JSON entries
-    def get_json(self, kind: str, key: str) -> object | None:
-        """The JSON entry ``cache/<kind>/<key>.json``, or None (missing or unreadable)."""
-        rel = f"{kind}/{key}.json"
+    # ------------------------------------------------------------------ reports
+    def get_report(self, key: str) -> ReportParts | None:
+        rel = f"reports/{key}.json"
         path = self._find(rel)
         if path is None:
             return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            log.warning("ignoring unreadable cache entry %s (%s)", path, e)
-            return None
-        self.used[f"{CACHE_DIR}/{rel}"] = path
-        return data
-
-    def put_json(self, kind: str, key: str, data: object) -> None:
-        rel = f"{kind}/{key}.json"
-        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        _write_atomic(self.staging / rel, lambda f: f.write(body))
-        self.used[f"{CACHE_DIR}/{rel}"] = self.staging / rel
-
-    # ------------------------------------------------------------------ reports
-    def get_report(self, key: str) -> ReportParts | None:
-        d = self.get_json("reports", key)
-        if d is None:
-            return None
-        try:
-            return ReportParts(
+            d = json.loads(path.read_text(encoding="utf-8"))
+            parts = ReportParts(
                 report_id=d["report_id"], key=key,
                 sections=tuple(section_from_dict(s) for s in d["sections"]),
                 passages=tuple(Passage(**p) for p in d["passages"]),
                 segments=tuple(SegmentRef(**g) for g in d["segments"]),
                 tokens=tuple(tuple(t) for t in d["tokens"]), headings=int(d["headings"]),
             )
-        except (ValueError, KeyError, TypeError) as e:
-            log.warning("ignoring a malformed cached parse (%s); parsing the report again", e)
-            self.used.pop(f"{CACHE_DIR}/reports/{key}.json", None)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            log.warning("ignoring unreadable cache entry %s (%s); parsing the report again", path, e)
             return None
+        self.used[f"{CACHE_DIR}/{rel}"] = path
+        return parts
 
     def put_report(self, parts: ReportParts) -> None:
-        self.put_json("reports", parts.key, {
-            "report_id": parts.report_id, "sections": [dataclasses.asdict(s) for s in parts.sections],
-            "passages": [dataclasses.asdict(p) for p in parts.passages],
-            "segments": [dataclasses.asdict(g) for g in parts.segments],
-            "tokens": [list(t) for t in parts.tokens], "headings": parts.headings})
+        rel = f"reports/{parts.key}.json"
+        body = {"report_id": parts.report_id, "sections": [dataclasses.asdict(s) for s in parts.sections],
+                "passages": [dataclasses.asdict(p) for p in parts.passages],
+                "segments": [dataclasses.asdict(g) for g in parts.segments],
+                "tokens": [list(t) for t in parts.tokens], "headings": parts.headings}
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        _write_atomic(self.staging / rel, lambda f: f.write(data))
+        self.used[f"{CACHE_DIR}/{rel}"] = self.staging / rel
+
+    # ------------------------------------------------------------------ other derived data (JSON)
+    def get_json(self, rel: str):
+        """A cached JSON value (e.g. a report's CICAD assessments), or None."""
+        path = self._find(rel)
+        if path is None:
+            return None
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            log.warning("ignoring unreadable cache entry %s (%s)", path, e)
+            return None
+        self.used[f"{CACHE_DIR}/{rel}"] = path
+        return value
+
+    def put_json(self, rel: str, value) -> None:
+        data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        _write_atomic(self.staging / rel, lambda f: f.write(data))
+        self.used[f"{CACHE_DIR}/{rel}"] = self.staging / rel
 
     # ------------------------------------------------------------------ vectors
     def get_vectors(self, encoder: Encoder, key: str, n_passages: int,

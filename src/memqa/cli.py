@@ -156,8 +156,17 @@ def build_summary(manifest: dict) -> list[str]:
     return lines
 
 
+def checked_corpus(args) -> Path | None:
+    """The corpus folder after the freshness check of every file (None: no corpus to check, warned)."""
+    from .freshness import check_entry
+
+    return check_entry(args.index, args.corpus, args.corpus_explicit)
+
+
 def load_assistant(args):
     from .assistant import Assistant
+
+    args.corpus = checked_corpus(args)
 
     return Assistant.load(args.index, corpus_dir=args.corpus, config=getattr(args, "config", None) or "hybrid")
 
@@ -165,6 +174,7 @@ def load_assistant(args):
 def cmd_ask(args) -> int:
     from .contract import check_args, search_args_model
     from .render import answer_json, answer_text
+    from .safety import check_filters_match, check_question_tokens
 
     assistant = load_assistant(args)
     # The same argument contract as HTTP, MCP and function calling: same ranges, same messages.
@@ -174,11 +184,24 @@ def cmd_ask(args) -> int:
     q = check_args(search_args_model(list(assistant.objectives), list(assistant.reports),
                                      library=assistant.library.values),
                    {k: v for k, v in given.items() if v is not None})
+    check_filters_match(assistant, q.objective, q.kind, q.report)
+    check_question_tokens(assistant.encoders, assistant.check_question(q.question))
     a = assistant.ask(q.question, k=q.k, **q.filters())
     if args.json:
         print(json.dumps(answer_json(a), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(answer_text(a, color=sys.stdout.isatty(), width=terminal_width()))
+    return 0
+
+
+def cmd_scorecard(args) -> int:
+    from .render import scorecard_text, to_json
+
+    rows = load_assistant(args).scorecard(args.report)
+    if args.json:
+        print(json.dumps(to_json(rows), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(scorecard_text(rows, width=terminal_width()))
     return 0
 
 
@@ -215,22 +238,12 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def cmd_scorecard(args) -> int:
-    from .render import scorecard_text, to_json
-
-    rows = load_assistant(args).scorecard(args.report)
-    if args.json:
-        print(json.dumps(to_json(rows), ensure_ascii=False, indent=2))
-    else:
-        sys.stdout.write(scorecard_text(rows, width=terminal_width()))
-    return 0
-
-
 def cmd_serve(args) -> int:
     check_port(args.host, args.port)  # before loading the models: a busy port is a one-line error
     from .api.app import serve
 
-    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=args.corpus, root_path=args.root_path)
+    serve(host=args.host, port=args.port, index_dir=args.index, corpus_dir=checked_corpus(args),
+          root_path=args.root_path, allow_hosts=args.allow_host)
     return 0
 
 
@@ -239,7 +252,7 @@ def cmd_mcp(args) -> int:
         check_port(args.host, args.port)
     from .mcp_server import run
 
-    run(index_dir=args.index, corpus_dir=args.corpus, http=args.http, host=args.host, port=args.port)
+    run(index_dir=args.index, corpus_dir=checked_corpus(args), http=args.http, host=args.host, port=args.port)
     return 0
 
 
@@ -249,6 +262,8 @@ def cmd_eval(args) -> int:
                          "(the project's is eval/gold.jsonl).")
     from .evaluate import main as eval_main
 
+    if not args.list:
+        args.corpus = checked_corpus(args)
     return eval_main(args)
 
 
@@ -297,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
     a.set_defaults(func=cmd_ask)
 
+    sc = sub.add_parser("scorecard", help="CICAD's verdict on every priority action of a report")
+    common(sc)
+    sc.add_argument("--report", help="only this report id, e.g. mexico-2022")
+    sc.add_argument("--json", action="store_true", help="print a JSON list")
+    sc.set_defaults(func=cmd_scorecard)
     r = sub.add_parser("reports", help="list the library: every report with its metadata and counts")
     common(r)
     r.add_argument("--json", action="store_true", help="print a JSON list (the shape of GET /reports)")
@@ -310,18 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print the JSON shape shared with HTTP and MCP")
     c.set_defaults(func=cmd_compare)
 
-    sc = sub.add_parser("scorecard", help="CICAD's verdict on every priority action of a report")
-    common(sc)
-    sc.add_argument("--report", help="only this report id, e.g. mexico-2022")
-    sc.add_argument("--json", action="store_true", help="print a JSON list")
-    sc.set_defaults(func=cmd_scorecard)
-
     v = sub.add_parser("serve", help="run the HTTP service (FastAPI + web page)")
     common(v)
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=8000)
     v.add_argument("--root-path", default=os.environ.get("MEMQA_ROOT_PATH", ""),
                    help="sub-path a reverse proxy serves memqa under, e.g. /memqa (env MEMQA_ROOT_PATH)")
+    v.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests for this Host name (repeatable; '*' = any; env MEMQA_ALLOWED_HOSTS); "
+                        "loopback names and --host are always allowed")
     v.set_defaults(func=cmd_serve)
 
     m = sub.add_parser("mcp", help="run the MCP server (stdio by default)")
@@ -347,6 +364,8 @@ def resolve_paths(args) -> argparse.Namespace:
     home = find_home(getattr(args, "home", None))
     args.home = home
     if hasattr(args, "corpus"):
+        # A corpus named by the user must exist; a missing default is only warned about (memqa.freshness).
+        args.corpus_explicit = bool(args.corpus) or bool(os.environ.get("MEMQA_CORPUS"))
         args.corpus = str(resolve(args.corpus, "MEMQA_CORPUS", home, "corpus"))
     if hasattr(args, "index"):
         args.index = str(resolve(args.index, "MEMQA_INDEX", home, "index"))

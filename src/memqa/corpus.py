@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .corpuscheck import check_corpus_folder
 from .cover import cover_metadata
 from .errors import CorpusError, NotAReportError
 from .parsing import ParsedReport, parse_report
@@ -24,7 +25,7 @@ from .pdftext import ExtractedPdf
 from .types import ReportMeta
 
 REQUIRED = ("report_id", "country", "year", "round", "thematic_area", "document_code", "title")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]{1,63}\Z")  # \Z: "$" would accept a final newline
 SUFFIXES = (".txt", ".pdf")
 
 
@@ -110,6 +111,7 @@ def read_pdf(path: Path) -> CorpusFile:
 def load_corpus(folder: Path) -> list[CorpusFile]:
     """Every ``*.txt`` and ``*.pdf`` report in ``folder`` with its metadata, sorted by file name."""
     folder = Path(folder)
+    check_corpus_folder(folder)  # one line for unusable files (links, names, sizes, metadata types)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; create it and copy the report PDFs or .txt files into it.")
     others = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in {".docx", ".doc"})

@@ -46,3 +46,7 @@ class NotFoundError(MemqaError):
 
 class CalibrationError(MemqaError):
     """The answerability model is missing or was fitted for other features or another encoder."""
+
+
+class DestinationError(MemqaError, OSError):
+    """``memqa build`` refuses or cannot write its ``--index`` folder (not an index, the corpus, read-only)."""

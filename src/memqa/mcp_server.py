@@ -28,6 +28,7 @@ from . import __version__
 from .contract import check_args
 from .errors import MemqaError
 from .limits import K_DEFAULT
+from .mcp_guard import CheckedServer
 from .render import to_json
 from .tools import compare_result, search_result, section_result, toc_result
 from .toolspec import (
@@ -51,10 +52,12 @@ log = logging.getLogger(__name__)
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
 
-class _ContractServer(MCPServer):
+class _ContractServer(CheckedServer):
     """An MCPServer that checks every call against memqa's argument models first (``memqa.toolspec``):
     the SDK would drop an unknown argument ("objetive") and turn "5" into 5; HTTP and function calling
-    refuse both, so MCP answers with the same one-line sentence (naming the accepted fields)."""
+    refuse both, so MCP answers with the same one-line sentence (naming the accepted fields). Its base
+    ``memqa.mcp_guard.CheckedServer`` adds the token cap, the filter check, the corpus watch and an answer
+    to every stdio line (lone surrogates, garbage)."""
 
     def __init__(self, *args, argument_models: dict, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -65,8 +68,8 @@ class _ContractServer(MCPServer):
         if model is not None:
             try:
                 check_args(model, arguments or {})
-            except MemqaError as e:
-                raise ToolError(str(e)) from e
+            except MemqaError as e:  # worded as errors raised inside a tool (and CheckedServer's)
+                raise ToolError(f"Error executing tool {name}: {e}") from e
         return await super().call_tool(name, arguments, context)
 
 
@@ -74,13 +77,13 @@ def _result(text: str, structured: dict) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
 
 
-def create_server(assistant) -> MCPServer:
-    """An MCPServer exposing search_report, get_section, list_sections and compare over ``assistant``.
+def create_server(assistant, corpus_watch=None) -> MCPServer:
+    """An MCPServer exposing search_report, get_section, list_sections, compare and scorecard over ``assistant``.
 
     Tool functions are synchronous; the SDK runs them on worker threads (``Assistant.ask`` is thread-safe).
     """
-    server = _ContractServer(name="memqa", title="MEM report assistant", version=__version__,
-                             instructions=instructions(assistant), log_level="WARNING",
+    server = _ContractServer(assistant, name="memqa", title="MEM report assistant", version=__version__,
+                             instructions=instructions(assistant), log_level="WARNING", corpus_watch=corpus_watch,
                              argument_models={"search_report": search_tool_model(assistant),
                                               "get_section": GetSectionArgs, "list_sections": ListSectionsArgs,
                                               "compare": compare_tool_model(assistant)})
@@ -96,12 +99,12 @@ def create_server(assistant) -> MCPServer:
 
     Question, K, Objective = arg("question", str), arg("k", int), arg("objective", int | None)
     MaxTokens, Kind, Report = arg("max_tokens", int | None), arg("kind", str | None), arg("report", str | None)
-    Country, Year, Round = arg("country", str | None), arg("year", int | None), arg("round", str | None)
-    ThematicArea, Language = arg("thematic_area", str | None), arg("language", str | None)
     ScorecardReport = Annotated[str | None, Field(description="Only this report id (default: all).")]
     ScorecardStatus = Annotated[str | None, Field(
         description="Only this status: positive, gap, partial, not_applicable or none.",
         json_schema_extra={"enum": ["positive", "gap", "partial", "not_applicable", "none", None]})]
+    Country, Year, Round = arg("country", str | None), arg("year", int | None), arg("round", str | None)
+    ThematicArea, Language = arg("thematic_area", str | None), arg("language", str | None)
     SectionId = Annotated[str, Field(description=GET_SECTION_ID)]
     cprops = compare_parameters(assistant)["properties"]
     PriorityAction = Annotated[str, Field(description=cprops["priority_action"]["description"])]
@@ -182,8 +185,10 @@ def run(index_dir: str | Path = "index", corpus_dir: str | Path | None = "corpus
     A missing or stale index raises the ``MemqaError`` from ``Assistant.load`` (its message names
     ``memqa build``); the CLI turns it into one line on stderr and exit code 2.
     """
+    from .freshness import CorpusWatch
+
     assistant = load_assistant(index_dir, corpus_dir)
-    server = create_server(assistant)
+    server = create_server(assistant, CorpusWatch(assistant.data.manifest, corpus_dir) if corpus_dir else None)
     log.info("memqa MCP server: %d citable units from %s", len(assistant.sections), ", ".join(assistant.reports))
     if http:
         if host not in ("127.0.0.1", "localhost", "::1"):

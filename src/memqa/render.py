@@ -150,8 +150,10 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
             lines.append(f"    […] (continues below: memqa section {c.section_id})")
         v = h.assessment
         if v is not None and v.status != "none":
-            where_ = f" ({v.citation.label}, {v.citation.source}, lines {v.citation.start_line}–{v.citation.end_line})" \
-                if v.citation else ""
+            vc = v.citation
+            where_ = (f" ({vc.label}, {vc.source}, "
+                      f"{where(vc.start_line, vc.end_line, (vc.page_start, vc.page_end) if vc.page_start else None)})"
+                      if vc else "")
             lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}{where_}", width, "    ")
         lines.append("")
     text = "\n".join(lines).rstrip() + "\n"

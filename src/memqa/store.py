@@ -29,8 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import CorruptIndexError, IndexMissingError, StaleIndexError
+from .errors import CorruptIndexError, DestinationError, IndexMissingError, StaleIndexError
+from .indexdir import check_destination, recover_stranded
 from .lexical import LexicalIndex
+from .manifest import check_manifest, check_passage_order
 from .types import Heading, Passage, Section
 
 FORMAT = "memqa-index/2"  # 2: assessments.json (CICAD's verdict per priority action)
@@ -91,8 +93,8 @@ def save_index(
     passage_vectors: dict,
     segment_vectors: dict,
     lexical: LexicalIndex,
-    assessments: dict | None = None,
     carry: Mapping[str, Path] | None = None,
+    assessments: dict | None = None,
 ) -> Path:
     """Write a complete index to ``folder`` atomically (temp folder + rename).
 
@@ -102,8 +104,13 @@ def save_index(
     import faiss
 
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    check_destination(folder)  # never replace (and so delete) a folder that is not a memqa index
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    except OSError as e:
+        raise DestinationError(f"cannot write the index {folder} ({e.strerror}); choose a writable --index "
+                               "folder.") from None
     old = None
     try:
         umask = os.umask(0)
@@ -142,10 +149,13 @@ def save_index(
             old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
             os.replace(folder, old)
         os.replace(tmp, folder)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and not folder.exists():
             os.replace(old, folder)  # the swap failed half-way: put the previous index back
+        if isinstance(e, OSError):
+            raise DestinationError(f"cannot write the index {folder} ({e.strerror or e}); choose a writable "
+                                   "--index folder with free space.") from None
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -155,18 +165,21 @@ def save_index(
 def read_manifest(folder: Path) -> dict:
     folder = Path(folder)
     path = folder / "manifest.json"
+    recover_stranded(folder)  # a build killed between its two renames left the index in .<name>.old-<pid>
     if not path.exists():
         raise IndexMissingError(f"no index at {folder} (manifest.json missing); run `{REBUILD}` to create it.")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CorruptIndexError(f"{path} is unreadable ({e}); run `{REBUILD}` to rebuild the index.") from e
+    except (OSError, ValueError) as e:  # ValueError: bad JSON, bad UTF-8, or nesting too deep
+        raise CorruptIndexError(f"{path} is unreadable ({e}); run `{REBUILD}` to rebuild the index.") from None
+    except RecursionError:
+        raise CorruptIndexError(f"{path} is nested too deeply; run `{REBUILD}` to rebuild the index.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
         raise StaleIndexError(
             f"{folder} holds an index of format {found!r}, this memqa reads {FORMAT!r}; run `{REBUILD}` to rebuild it."
         )
-    return manifest
+    return check_manifest(manifest, folder)
 
 
 def check_corpus(manifest: dict, corpus_shas: dict[str, str]) -> None:
@@ -196,6 +209,7 @@ def load_index(folder: Path, verify: bool = True) -> IndexData:
         sections = tuple(section_from_dict(d) for d in _read_jsonl(folder / "sections.jsonl"))
         passages = tuple(Passage(**d) for d in _read_jsonl(folder / "passages.jsonl"))
         segments = tuple(SegmentRef(**d) for d in _read_jsonl(folder / "segments.jsonl"))
+        check_passage_order(sections, passages, folder)
         dense = {}
         seg_vecs = {}
         for enc in manifest["encoders"]:

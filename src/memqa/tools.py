@@ -60,7 +60,8 @@ def passage_block(passage: dict) -> str:
     text = passage["text"][heading_end(passage):].strip() + (TRIM_MARK if passage.get("trimmed") else "")
     v = passage.get("assessment")
     verdict = ""
-    if v and v.get("status") != "none" and v.get("citation"):
+    if v and v.get("status") != "none" and v.get("citation") and not passage.get("trimmed"):
+        # (a passage cut to fit the budget ends with its cut mark; the verdict stays in the structured content)
         c = v["citation"]
         verdict = (f"\nCICAD's assessment ({v['status']}; {c['label']}, lines {c['start_line']}–{c['end_line']}): "
                    f"{v['text']}")
