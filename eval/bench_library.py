@@ -1,6 +1,6 @@
 """Benchmark: a library of 100 reports (issue 17). Synthetic: copies of the bundled report.
 
-    python eval/bench_library.py [--dir /tmp/memqa-lib] [--n 100] [--stages make,build,query,rss,add,flat]
+    python eval/bench_library.py [--dir /tmp/memqa-lib] [--n 100] [--stages make,build,query,rss,add,omp,flat]
 
 Stages (each prints a markdown table and adds its numbers to eval/results/bench_library-<stamp>.json):
 
@@ -12,8 +12,10 @@ Stages (each prints a markdown table and adds its numbers to eval/results/bench_
 * ``rss``   — resident memory of ``memqa serve`` on the library once it answers (and after 50 questions);
 * ``add``   — ``memqa build`` after adding one new report (new text: its vectors are not cached) vs
   building that report alone into an empty index, both as whole ``memqa build`` processes;
-* ``flat``  — FAISS flat inner-product search (k=100, one query, one thread) at 150 / 15k / 150k random
-  384-d vectors vs IVF and HNSW, to say from what size an approximate index would pay.
+* ``omp``   — the e5 query encode with and without FAISS's OpenMP threads competing (fresh processes);
+* ``flat``  — FAISS flat inner-product search (k=100, one query, one thread) at 150 / 15k / 150k vectors
+  (real e5 vectors of the library plus noise, gold questions as queries) vs SQ8, IVF and HNSW, to say
+  from what size another index type would pay.
 
 Caveat: the copies have the bundled report's text, so their vectors are identical and the build cache
 (keyed by the embedded texts) embeds them once. The ``build`` stage therefore measures 1 embedding +
@@ -105,7 +107,7 @@ def questions() -> list[str]:
     return [r["question"] for r in rows]
 
 
-def stage_query(d: Path, res: dict, rounds: int = 2) -> None:
+def stage_query(d: Path, res: dict, rounds: int = 1) -> None:
     import resource
 
     from memqa.assistant import Assistant
@@ -211,62 +213,143 @@ def stage_add(d: Path, res: dict) -> None:
     print(add_out)
 
 
-def stage_flat(res: dict, k: int = 100, dim: int = 384, reps: int = 200) -> None:
+def realistic_vectors(n: int, base, rng, noise: float = 0.02):
+    """n distinct unit vectors around the real e5 vectors of the bundled report (passages and sentences):
+    each a real vector plus Gaussian noise (cosine ~0.9 to it), so they cluster as a real library does.
+    Uniform random vectors would be the worst case for IVF/HNSW and say nothing about real recall."""
+    import numpy as np
+
+    x = base[rng.integers(0, len(base), n)] + rng.standard_normal((n, base.shape[1]), dtype=np.float32) * noise
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def stage_flat(res: dict, d: Path, k: int = 100, reps: int = 200) -> None:
+    """Vector search alone (FAISS, one thread, k=100, one query at a time) at 150 / 15k / 150k vectors."""
     import faiss
     import numpy as np
 
+    from memqa.encoders import load_encoder
+    from memqa.store import load_index
+
     faiss.omp_set_num_threads(1)
+    data = load_index(d / "index", verify=False)
+    real = np.concatenate([data.dense["e5"].reconstruct_n(0, data.dense["e5"].ntotal), data.segment_vectors["e5"]])
+    real = np.unique(real, axis=0)  # the library's copies repeat one report's vectors
+    e5 = load_encoder("e5")
+    q = e5.encode(questions()[:reps], kind="query")
     rng = np.random.default_rng(0)
     out = {}
-    print("| vectors | flat (exact) | IVF (nlist √n, nprobe 8) | HNSW (M 32, efSearch 64) | IVF / HNSW recall@100 vs flat |")
-    print("|---|---|---|---|---|")
+    print(f"real e5 vectors of one report: {len(real)} (passages + sentences), {len(q)} gold questions as queries\n")
+    print("| vectors | flat (exact) | SQ8 flat | IVF-flat (nlist 4√n, nprobe 16) | HNSW (M 32, efSearch 128) "
+          "| recall@100 vs flat: SQ8 / IVF / HNSW |")
+    print("|---|---|---|---|---|---|")
     for n in (150, 15_000, 150_000):
-        x = rng.standard_normal((n, dim), dtype=np.float32)
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        q = rng.standard_normal((reps, dim), dtype=np.float32)
-        q /= np.linalg.norm(q, axis=1, keepdims=True)
-        flat = faiss.IndexFlatIP(dim)
-        flat.add(x)
+        x = realistic_vectors(n, real, rng)
         kk = min(k, n)
 
-        def per_query(index, kk=kk, q=q):
+        def per_query(index, kk=kk):
             ts = []
-            for i in range(reps):
+            for i in range(len(q)):
                 t = time.perf_counter()
                 index.search(q[i : i + 1], kk)
                 ts.append(time.perf_counter() - t)
             return 1000 * statistics.median(ts)
 
+        flat = faiss.IndexFlatIP(x.shape[1])
+        flat.add(x)
         _, truth = flat.search(q, kk)
         row = {"flat_ms": per_query(flat)}
+        indexes = {"sq8": faiss.IndexScalarQuantizer(x.shape[1], faiss.ScalarQuantizer.QT_8bit,
+                                                        faiss.METRIC_INNER_PRODUCT)}
         if n >= 1000:
-            nlist = int(np.sqrt(n))
-            ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            ivf.train(x)
-            ivf.add(x)
-            ivf.nprobe = 8
-            hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+            ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(x.shape[1]), x.shape[1], int(4 * np.sqrt(n)),
+                                     faiss.METRIC_INNER_PRODUCT)
+            ivf.nprobe = 16
+            hnsw = faiss.IndexHNSWFlat(x.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efSearch = 128
+            indexes.update(ivf=ivf, hnsw=hnsw)
+        for name, index in indexes.items():
             t = time.perf_counter()
-            hnsw.add(x)
-            row["hnsw_build_s"] = time.perf_counter() - t
-            hnsw.hnsw.efSearch = 64
-            row["ivf_ms"], row["hnsw_ms"] = per_query(ivf), per_query(hnsw)
-            for name, index in (("ivf", ivf), ("hnsw", hnsw)):
-                _, got = index.search(q, kk)
-                row[f"{name}_recall"] = float(np.mean([len(set(a) & set(b)) / kk for a, b in zip(truth, got)]))
-            print(f"| {n:,} | {row['flat_ms']:.3f} ms | {row['ivf_ms']:.3f} ms | {row['hnsw_ms']:.3f} ms "
-                  f"(build {row['hnsw_build_s']:.1f} s) | {row['ivf_recall']:.2f} / {row['hnsw_recall']:.2f} |")
-        else:
-            print(f"| {n:,} | {row['flat_ms']:.3f} ms | – | – | – |")
+            if not index.is_trained:
+                index.train(x)
+            index.add(x)
+            row[f"{name}_build_s"] = time.perf_counter() - t
+            row[f"{name}_ms"] = per_query(index)
+            _, got = index.search(q, kk)
+            row[f"{name}_recall"] = float(np.mean([len(set(a) & set(b)) / kk for a, b in zip(truth, got)]))
+
+        def cell(name: str, row: dict = row) -> str:
+            return f"{row[name + '_ms']:.3f} ms (build {row[name + '_build_s']:.1f} s)" if name + "_ms" in row else "–"
+
+        recalls = " / ".join(f"{row[m + '_recall']:.3f}" if m + "_recall" in row else "–" for m in ("sq8", "ivf", "hnsw"))
+        print(f"| {n:,} | {row['flat_ms']:.3f} ms | {cell('sq8')} | {cell('ivf')} | {cell('hnsw')} | {recalls} |")
         out[str(n)] = row
     res["flat"] = out
+
+
+OMP_PROBE = """
+import json, statistics, sys, time
+import faiss
+from memqa.encoders import load_encoder
+from memqa.store import load_index
+threads, index_dir, qs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+if threads not in ("default", "numpy"):
+    faiss.omp_set_num_threads(int(threads))
+e5 = load_encoder("e5")
+index = load_index(index_dir, verify=False).dense["e5"]
+if threads == "numpy":  # the same search as a numpy product on OpenBLAS's own threads
+    import numpy as np
+    from memqa.retrieval import stored_vectors
+    X = stored_vectors(index)
+
+    class NumpySearch:
+        def search(self, v, k):
+            s = X @ v[0]
+            return np.argpartition(-s, k)[:k]
+    index = NumpySearch()
+
+def encode_p50():
+    ts = []
+    for q in qs:
+        t = time.perf_counter(); e5.encode([q], kind="query"); ts.append(time.perf_counter() - t)
+    return 1000 * statistics.median(ts)
+
+encode_p50()
+before = encode_p50()
+te, ts = [], []
+for q in qs:
+    t = time.perf_counter(); v = e5.encode([q], kind="query"); te.append(time.perf_counter() - t)
+    t = time.perf_counter(); index.search(v, 100); ts.append(time.perf_counter() - t)
+print(json.dumps({"encode_ms_before_faiss": before, "encode_ms_with_faiss": 1000 * statistics.median(te),
+                  "search_ms": 1000 * statistics.median(ts), "faiss_threads": threads}))
+"""
+
+
+def stage_omp(d: Path, res: dict) -> None:
+    """The e5 query encode before and while the library is searched: FAISS with its default OpenMP threads,
+    FAISS with one (what memqa sets), and a numpy product on OpenBLAS's threads, each in a fresh process."""
+    qs = json.dumps(questions()[:100])
+    out = {}
+    print("| search (15,000 passages, k=100) | e5 encode p50, before any search | e5 encode p50, between searches "
+          "| search p50 |")
+    print("|---|---|---|---|")
+    for threads in ("default", "1", "numpy"):
+        run = subprocess.run([sys.executable, "-c", OMP_PROBE, threads, str(d / "index"), qs], check=True,
+                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        r = json.loads(run.stdout.strip().splitlines()[-1])
+        out[threads] = r
+        label = {"default": "FAISS, default OpenMP threads", "1": "FAISS, one thread (memqa)",
+                 "numpy": "numpy product, OpenBLAS threads"}[threads]
+        print(f"| {label} | {r['encode_ms_before_faiss']:.1f} ms | {r['encode_ms_with_faiss']:.1f} ms | "
+              f"{r['search_ms']:.2f} ms |")
+    res["omp"] = out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "memqa-lib"))
     ap.add_argument("--n", type=int, default=100)
-    ap.add_argument("--stages", default="make,build,query,rss,add,flat")
+    ap.add_argument("--stages", default="make,build,query,rss,add,omp,flat")
     args = ap.parse_args()
     d = Path(args.dir)
     stages = [s.strip() for s in args.stages.split(",")]
@@ -282,8 +365,10 @@ def main() -> int:
         stage_rss(d, res)
     if "add" in stages:
         stage_add(d, res)
+    if "omp" in stages:
+        stage_omp(d, res)
     if "flat" in stages:
-        stage_flat(res)
+        stage_flat(res, d)
     out = ROOT / "eval/results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

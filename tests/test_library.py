@@ -101,12 +101,15 @@ def test_changing_adding_and_removing_a_report_embeds_only_that_report(library, 
     enc = CountingEncoder()
     m = build_index(corpus, index, [enc])
     assert m["build"]["embedded"] == {"fake": ["atlantis-2019"]} and m["build"]["parsed"] == ["atlantis-2019"]
-    atlantis = [p for p in load_index(index).passages if p.id.startswith("atlantis-2019/")]
-    embedded = len(atlantis) + sum(1 for g in load_index(index).segments if g.section_id.startswith("atlantis"))
-    # plus the alignment of its evaluative summary (CICAD's assessments): its clauses and action titles only
-    atl = [s for s in load_index(index).sections if s.report == "atlantis-2019"]
-    aligned = sum(len(s.headings) for s in atl) + sum(s.text.count(".") for s in atl if s.kind == "evaluative_summary")
-    assert embedded <= enc.texts <= embedded + aligned
+    # Exactly what building that report alone embeds (its passages, sentences and, for CICAD's
+    # assessments, its priority-action titles).
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for suffix in (".txt", ".json"):
+        shutil.copy(corpus / f"mem-2019-atlantis{suffix}", alone / f"mem-2019-atlantis{suffix}")
+    by_itself = CountingEncoder()
+    build_index(alone, tmp_path / "alone-index", [by_itself])
+    assert enc.texts == by_itself.texts > 0
     # The incremental index is the index a build from scratch gives.
     fresh = tmp_path / "fresh"
     build_index(corpus, fresh, [FakeEncoder()])
@@ -150,13 +153,17 @@ def test_reports_with_the_same_text_are_embedded_once(tmp_path):
     (corpus / "mem-2022-copy.json").write_text(json.dumps({**meta, "report_id": "copy-2022"}), encoding="utf-8")
     enc = CountingEncoder()
     m = build_index(corpus, tmp_path / "index", [enc])
-    data = load_index(tmp_path / "index")
-    one = len(data.passages) // 2 + len(data.segments) // 2
-    # plus one alignment of the (shared) evaluative summaries: clauses and action titles, once
-    rur = [s for s in data.sections if s.report == "ruritania-2022"]
-    aligned = sum(len(s.headings) for s in rur) + sum(s.text.count(".") for s in rur if s.kind == "evaluative_summary")
-    assert one < enc.texts <= one + aligned
-    assert data.assessments["copy-2022/pa-1.1"]["status"] == data.assessments["ruritania-2022/pa-1.1"]["status"]
+    (corpus / "mem-2022-copy.txt").unlink()
+    (corpus / "mem-2022-copy.json").unlink()
+    single = CountingEncoder()
+    build_index(corpus, tmp_path / "single", [single])
+    vectors_of_one = len(load_index(tmp_path / "single").passages) + len(load_index(tmp_path / "single").segments)
+    # Passages, sentences and the alignment of CICAD's assessments: all once for the two reports.
+    assert enc.texts == single.texts > vectors_of_one
+    index = load_index(tmp_path / "index")
+    assert {k.split("/")[0] for k in index.assessments} == {"copy-2022", "ruritania-2022"}
+    assert index.assessments["copy-2022/pa-1.1"]["status"] == index.assessments["ruritania-2022/pa-1.1"]["status"]
+    assert index.assessments["copy-2022/pa-1.1"]["id"] == "copy-2022/pa-1.1"
     assert m["build"]["embedded"] == {"fake": ["copy-2022"]} and m["build"]["reused"] == {"fake": ["ruritania-2022"]}
 
 
@@ -276,7 +283,15 @@ def test_compare_puts_each_reports_own_text_and_citation_side_by_side(assistant)
         assert e.citation.report == e.report and e.citation.section_id == f"{e.report}/pa-1.2"
         assert e.citation.source == assistant.library.metas[e.report]["source"]
         assert f"{country} dismantled laboratories" in e.text  # the text is that report's, never another's
-        assert e.label == "Priority Action 1.2" and e.score is None and e.assessment is None
+        assert e.label == "Priority Action 1.2" and e.score is None
+        assert e.assessment is not None and e.assessment.priority_action == "1.2"  # CICAD's verdict slot
+
+
+def test_compared_verdicts_are_each_reports_own(assistant):
+    for e in assistant.compare("1.1").entries:
+        country = assistant.library.metas[e.report]["country"]
+        assert e.assessment.status == "positive" and e.assessment.citation.report == e.report
+        assert e.assessment.text == f"CICAD notes with satisfaction that {country} trains customs officers."
 
 
 def test_compare_with_a_question_a_subset_and_a_missing_priority_action(assistant):

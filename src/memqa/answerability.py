@@ -215,7 +215,7 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     others = {alias for name, alias in countries_named(question).items() if alias not in own_top}
     other_country = float(any(w not in texts for w in others))
     other_report = float(asks_other_report(question, meta)) if top else 0.0
-    areas = other_areas_named(question, [area_of(str(m.get("thematic_area", ""))) for m in reports.values()])
+    areas = other_areas_named(question, {area_of(str(m.get("thematic_area", ""))) for m in reports.values()})
     other_area = float(any(fold(w) not in texts for w in areas.values()))
     qtype = question_type(question)
     type_gap = 0.0

@@ -90,6 +90,9 @@ class Assistant:
         self.objectives = self.library.objectives
         self.report_metas = MappingProxyType(self.library.metas)
         self._unit_tokens = tuple(count_tokens(s.text) for s in self.sections)
+        # (report, objective) -> its evaluative summary: a verdict's lookup, not a scan of the library
+        self._summaries: Mapping[tuple[str, int | None], Section] = MappingProxyType(
+            {(s.report, s.objective): s for s in reversed(self.sections) if s.kind == "evaluative_summary"})
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -311,8 +314,7 @@ class Assistant:
             return CicadAssessment(number, (d or {}).get("status", "none"), "", None)
         report = heading_id.split("/", 1)[0]
         objective = d["links"][0]["clause"]["objective"]
-        summary = next((s for s in self.sections if s.report == report and s.kind == "evaluative_summary"
-                        and s.objective == objective), None)
+        summary = self._summaries.get((report, objective))
         if summary is None:
             return CicadAssessment(number, d["status"], "", None)
         a = min(x["clause"]["start"] for x in d["links"])
@@ -381,6 +383,7 @@ class Assistant:
                 score=None if r is None else round(float(r.fused[unit]), 6),
                 continues_above=shown.start_char > sec.start_char,
                 continues_below=bool(sec.text[shown.end_char - sec.start_char:].strip()),
+                assessment=next(iter(self.assessments_of(sec)), None),
             ))
         return Comparison(number, q, tuple(found), tuple(rid for rid in scope if rid not in units),
                           comparison_notice(found))

@@ -89,6 +89,8 @@ def cicad_assessments(reports, encoders: Sequence[Encoder], s_vecs: dict, cache,
     enc = next((e for e in encoders if e.id == "e5"), encoders[0])
     out: dict = {}
     offset = 0
+    if progress:
+        progress("align CICAD's assessments", 0, len(reports))
     for i, r in enumerate(reports):
         texts = r.segment_texts()
         # Keyed by content (as the vectors are), so reports with the same text are aligned once.
@@ -138,6 +140,8 @@ def build_index(
     with BuildCache(index_dir) as cache:
         reports: list[ReportParts] = []
         parsed: list[str] = []
+        if progress:  # each stage reports once before its first item, so its time counts from the start
+            progress("parse", 0, len(files))
         for i, f in enumerate(files):
             key = report_key(f.sha256, f.meta, eff, encoders)
             parts = cache.get_report(key)
@@ -164,6 +168,8 @@ def build_index(
             distinct = list(first.items())
             total = sum(len(r.passages) + len(r.segments) for _, r in distinct)
             done = 0
+            if progress and total:
+                progress(f"embed ({e.id})", 0, total)
             vectors = {}
             for key, r in distinct:
                 stage = f"embed ({e.id})"

@@ -43,8 +43,10 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = "cache"
 CACHE_FORMAT = "memqa-cache/1"
-# The ingest code whose source is part of every report key (edit one and every report is re-parsed).
-INGEST_MODULES = ("parsing", "chunking", "segments", "lexical", "tokens", "types", "build", "cache", "store")
+# The ingest code whose source is part of every report key (edit one and every report is re-parsed);
+# corpus and pdf too: a report's text is what the PDF extractor makes of its bytes.
+INGEST_MODULES = ("corpus", "pdf", "parsing", "chunking", "segments", "lexical", "tokens", "types", "build",
+                  "cache", "store")
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +55,8 @@ def code_fingerprint() -> str:
     h = hashlib.sha256(CACHE_FORMAT.encode())
     here = Path(__file__).parent
     for name in INGEST_MODULES:
-        h.update((here / f"{name}.py").read_bytes())
+        path = here / f"{name}.py"
+        h.update(name.encode() + (path.read_bytes() if path.is_file() else b"-"))
     return h.hexdigest()
 
 

@@ -36,15 +36,22 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
+REPORT_STAGES = ("parse", "align CICAD's assessments")  # build stages counted in reports, the others in texts
+
+
 def _progress():
     """Progress bars on a terminal; on a log (CI, systemd, a pipe) one line as each stage starts and ends."""
     if not sys.stderr.isatty():
         started: dict[str, float] = {}
+        said: set[str] = set()
 
         def log_line(stage: str, done: int, total: int) -> None:
-            if stage not in started:
-                started[stage] = time.monotonic()
-                unit = "reports" if stage == "parse" else "texts"
+            started.setdefault(stage, time.monotonic())  # a stage is timed from its first report (done=0) ...
+            if done == 0 and total:
+                return
+            if stage not in said:  # ... and named with its first progress, so an error is the only line
+                said.add(stage)
+                unit = "reports" if stage in REPORT_STAGES else "texts"
                 print(f"memqa: {stage}: {total} {unit}", file=sys.stderr, flush=True)
             if done >= total:
                 print(f"memqa: {stage}: done in {time.monotonic() - started[stage]:.1f}s", file=sys.stderr, flush=True)
@@ -58,7 +65,7 @@ def _progress():
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="report" if stage == "parse" else "text",
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="report" if stage in REPORT_STAGES else "text",
                                      file=sys.stderr, leave=True)
         bar.n = done
         bar.refresh()
@@ -195,6 +202,9 @@ def cmd_scorecard(args) -> int:
         print(json.dumps(to_json(rows), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(scorecard_text(rows, width=terminal_width()))
+    return 0
+
+
 def cmd_reports(args) -> int:
     from .library import Library
     from .render import to_json

@@ -140,11 +140,12 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
     kind_prior = KIND_PRIOR["judgement" if qtype == "judgement" else "other"]
     asks_gap = bool(GAP_RE.search(question))
     best, best_score = None, -np.inf
-    for s in cands:
+    dense = np.asarray(segment_scores[np.array([s.index for s in cands])], dtype=np.float64)  # one lookup
+    for s, cosine in zip(cands, dense):
         text = retriever.sections[s.unit].text[s.start : s.end]
         if s.start < retriever.sections[s.unit].body_start:
             continue  # the heading restates the title; it is not evidence
-        score = float(segment_scores[s.index]) + prior[s.unit]
+        score = float(cosine) + prior[s.unit]
         score += kind_prior.get(retriever.sections[s.unit].kind, 0.0)
         if asks_gap and NEGATION_RE.search(text):
             score += GAP_BONUS

@@ -23,7 +23,7 @@ def highlights(retriever, unit: int, passage: Passage, segment_scores: np.ndarra
              if segs[gi].start >= off and segs[gi].end <= off + len(passage.text)]
     if not cands:
         return ()
-    dense = np.array([segment_scores[gi] for gi in cands], dtype=np.float64)
+    dense = np.asarray(segment_scores[np.asarray(cands)], dtype=np.float64)  # one lookup (scores are on demand)
     lex = np.zeros(len(cands))
     if q_terms:
         for j, gi in enumerate(cands):

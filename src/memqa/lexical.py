@@ -23,6 +23,7 @@ STOPWORDS = frozenset(
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
 
 
+@lru_cache(maxsize=8192)  # the answer stage folds the same report units question after question
 def fold(text: str) -> str:
     """Lower-case and strip accents: "México" -> "mexico"."""
     text = unicodedata.normalize("NFKD", text.lower())
@@ -43,22 +44,31 @@ def _quiet_bm25s() -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+WHOLE_RE = re.compile(r"[a-z]*\d[a-z0-9]*")
+SPLIT_RE = re.compile(r"[.\-/]")
+
+
 def tokenize(text: str) -> list[str]:
     """Stemmed content words, with acronyms and numbers kept whole.
 
     >>> tokenize("Mexico's PEN Online pre-export notifications, 2019-2022")
     ['mexico', 'pen', 'onlin', 'pre', 'export', 'notif', '2019', '2022']
     """
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=16384)  # highlights and the direct answer tokenize the same report sentences question after question
+def _tokens(text: str) -> tuple[str, ...]:
     words: list[str] = []
     for tok in TOKEN_RE.findall(fold(text)):
-        parts = [tok] if re.fullmatch(r"[a-z]*\d[a-z0-9]*", tok) else re.split(r"[.\-/]", tok)
+        parts = [tok] if WHOLE_RE.fullmatch(tok) else SPLIT_RE.split(tok)
         for p in parts:
             if len(p) < 2 and not p.isdigit():
                 continue
             if p in STOPWORDS or p == "s":
                 continue
             words.append(p)
-    return _stemmer().stemWords(words)
+    return tuple(_stemmer().stemWords(words))
 
 
 class LexicalIndex:

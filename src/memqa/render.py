@@ -185,6 +185,8 @@ def scorecard_text(rows, width: int = 100) -> str:
         counts[r.assessment.status] = counts.get(r.assessment.status, 0) + 1
     lines += ["", "  " + ", ".join(f"{STATUS_WORDS.get(k, k)}: {v}" for k, v in sorted(counts.items()))]
     return "\n".join(lines) + "\n"
+
+
 def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str:
     """A comparison for a terminal: one block per report — its label and title, source lines and full
     reference (``cite``), then exactly the text they cite (highlights marked »…« when there is a question)."""
@@ -197,12 +199,12 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
     lines.append("")
     for e in c.entries:
         ci = e.citation
-        where = ", ".join(str(x) for x in (e.country, e.year) if x)
-        lines.append(f"== {e.report}" + (f" ({where})" if where else ""))
+        place = ", ".join(str(x) for x in (e.country, e.year) if x)
+        lines.append(f"== {e.report}" + (f" ({place})" if place else ""))
         lines += textwrap.wrap(f"{ci.label} — {ci.title}" + ("" if e.score is None else f"  (score {e.score:.3f})"),
                                width=width, subsequent_indent="    ")
-        one = ci.start_line == ci.end_line
-        lines.append(f"    {ci.source}, {'line' if one else 'lines'} {ci.start_line}{'' if one else f'–{ci.end_line}'}")
+        pages = (ci.page_start, ci.page_end) if ci.page_start else None
+        lines.append(f"    {ci.source}, {where(ci.start_line, ci.end_line, pages)}")
         if ci.cite:
             lines.append(f"    {ci.cite}")
         start = heading_end(e.text, ci.priority_action)
@@ -212,8 +214,9 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
                 lines += _wrap(source_line, width, "    ")
         if e.continues_below:
             lines.append(f"    […] (continues below: memqa section {ci.section_id})")
-        if e.assessment:
-            lines += _wrap(f"CICAD's assessment: {e.assessment}", width, "    ")
+        v = e.assessment
+        if v is not None and v.status != "none":
+            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}", width, "    ")
         lines.append("")
     if c.missing:
         lines += textwrap.wrap(f"Not in: {', '.join(c.missing)} (no Priority Action {c.priority_action}).", width=width)

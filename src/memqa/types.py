@@ -353,7 +353,7 @@ class ComparisonEntry:
     score: float | None  # how well the text matches the question (None without one)
     continues_above: bool = False
     continues_below: bool = False
-    assessment: str | None = None  # CICAD's assessment of this priority action, when the index has it
+    assessment: CicadAssessment | None = None  # CICAD's verdict on it (the unit's first heading)
 
 
 @dataclass(frozen=True)

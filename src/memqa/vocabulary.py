@@ -33,15 +33,26 @@ def country_aliases(countries: Iterable[str]) -> frozenset[str]:
     >>> sorted(country_aliases(["Mexico"]))[:3]
     ['mexicain', 'mexicaine', 'mexican']
     """
-    states = _states()
     out: set[str] = set()
-    for c in countries:
-        out |= set(states.get(c, ())) | {fold(c)}
+    for c in set(countries):  # a library repeats its countries; each is folded once per process
+        out |= _aliases(c)
     return frozenset(out)
 
 
+@lru_cache(maxsize=1024)
+def _aliases(country: str) -> frozenset[str]:
+    return frozenset(_states().get(country, ())) | {fold(country)}
+
+
+@lru_cache(maxsize=4096)
 def _phrase_re(phrase: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
+
+
+@lru_cache(maxsize=4096)
+def _first_word(phrase: str) -> str:
+    m = re.search(r"\w+", phrase)
+    return m.group(0) if m else phrase
 
 
 def countries_named(text: str) -> dict[str, str]:
@@ -51,14 +62,17 @@ def countries_named(text: str) -> dict[str, str]:
     {'Colombia': 'colombia', 'Mexico': 'mexican'}
     """
     t = fold(text)
+    words = set(re.findall(r"\w+", t))
     found = {}
     for name, aliases in _states().items():
-        hit = next((a for a in aliases if _phrase_re(a).search(t)), None)
+        # the phrase search only for aliases whose first word the text has (a set lookup, not a regex, per alias)
+        hit = next((a for a in aliases if _first_word(a) in words and _phrase_re(a).search(t)), None)
         if hit:
             found[name] = hit
     return found
 
 
+@lru_cache(maxsize=1024)  # asked per question for every report of the library: fold each title once
 def area_of(thematic_area: str) -> str | None:
     """The MEM thematic area (vocabulary key) a report's ``thematic_area`` metadata names, if any.
 
