@@ -15,8 +15,8 @@
 
 The 1-minute load average is recorded at each phase: on a shared machine it explains outliers.
 
-Goals: HTTP p50 <= 1.5 x bare p50, HTTP p99 <= 3 x bare p99, and throughput at concurrency 8 >=
-0.8 x (cores / mean bare time). Prints a markdown table and writes
+Goals: HTTP p50 <= 1.3 x bare p50, HTTP p99 <= 3 x bare p99, and throughput at concurrency 8 >=
+0.8 x (cores / mean bare time) and >= 65 q/s (issue 17). Prints a markdown table and writes
 ``eval/results/bench_http-<timestamp>.json`` with the raw latencies and the index manifest summary.
 """
 from __future__ import annotations
@@ -41,7 +41,8 @@ import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-P50_GOAL, P99_GOAL, THROUGHPUT_GOAL = 1.5, 3.0, 0.8
+P50_GOAL, P99_GOAL, THROUGHPUT_GOAL = 1.3, 3.0, 0.8
+QPS_GOAL = 65.0  # issue 17: at concurrency 8 on this 2-core machine
 
 
 def free_port() -> int:
@@ -247,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     checks["p50"]["ok"] = checks["p50"]["value"] <= P50_GOAL
     checks["p99"]["ok"] = checks["p99"]["value"] <= P99_GOAL
     checks["throughput"]["ok"] = throughput >= throughput_target
+    checks["qps"] = {"value": throughput, "goal": QPS_GOAL, "ok": throughput >= QPS_GOAL}
     # The goal's "cores ÷ encoder time" assumes one encode keeps one core busy. The encoders already
     # spread one encode over every core (OpenMP), so also report the target with their CPU time.
     cpu_target = THROUGHPUT_GOAL * cores / bare_cpu_mean_s
@@ -286,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| throughput @{args.concurrency} ≥ {THROUGHPUT_GOAL} × {cores} cores ÷ bare mean "
           f"({bare_mean_s * 1000:.1f} ms) | {throughput:.2f}/s | {throughput_target:.2f}/s | "
           f"{'yes' if checks['throughput']['ok'] else 'NO'} |")
+    print(f"| throughput @{args.concurrency} ≥ {QPS_GOAL:g} q/s (issue 17) | {throughput:.2f}/s | {QPS_GOAL:g}/s | "
+          f"{'yes' if checks['qps']['ok'] else 'NO'} |")
     print(f"| (reference) throughput @{args.concurrency} ≥ {THROUGHPUT_GOAL} × {cores} cores ÷ bare CPU time "
           f"({bare_cpu_mean_s * 1000:.1f} core-ms) | {throughput:.2f}/s | {cpu_target:.2f}/s | "
           f"{'yes' if throughput >= cpu_target else 'no'} |")

@@ -198,3 +198,44 @@ def test_real_models_find_the_right_priority_action(real_assistant, question, un
 def test_a_question_of_characters_unicode_has_not_assigned_is_still_a_question(fake_assistant):
     # The HTTP schema accepts any visible character; the library must not call such a question empty.
     assert fake_assistant.ask("\U000395e2", k=1).question == "\U000395e2"
+
+
+def test_assessment_clause_citation_reproduces_the_clause_by_line_and_characters(fake_assistant, mexico_corpus):
+    """A summary is one long source line: the clause is cited by line and character columns, and those
+    columns cut exactly the clause out of the file (issue 18: not a bare 'line 826')."""
+    src = (mexico_corpus / "mem-2022-mexico.txt").read_text(encoding="utf-8").split("\n")
+    rows = [r for r in fake_assistant.scorecard() if r.assessment.citation is not None]
+    assert len(rows) >= 50
+    single = 0
+    for r in rows:
+        c = r.assessment.citation
+        if c.start_line != c.end_line:  # a verdict drawn from two paragraphs cites whole lines
+            assert c.start_column is None and c.cite.endswith(f"lines {c.start_line}–{c.end_line}")
+            block = "\n".join(src[c.start_line - 1 : c.end_line])
+            assert r.assessment.text.split(". ")[0].strip()[:40] in block
+            continue
+        if c.start_column is None:  # the clause is the whole line: a bare "line N" is exact
+            assert src[c.start_line - 1].strip() == r.assessment.text.strip(), r.priority_action
+            continue
+        assert c.cite.endswith(f"line {c.start_line}, characters {c.start_column}–{c.end_column}")
+        cut = src[c.start_line - 1][c.start_column - 1 : c.end_column]
+        assert cut.startswith(r.assessment.text[:40].strip()) and cut.rstrip().endswith(
+            r.assessment.text.rstrip()[-30:]), r.priority_action
+        single += cut.strip() == r.assessment.text.strip()
+    assert single >= len(rows) // 2  # most verdicts are one contiguous clause
+
+
+def test_direct_answer_units_cite_their_own_characters(fake_assistant, mexico_corpus):
+    src = (mexico_corpus / "mem-2022-mexico.txt").read_text(encoding="utf-8")
+    lines = src.split("\n")
+    answer = fake_assistant.ask("Did CICAD find that Mexico does not use the I2ES system?", k=5)
+    if answer.answer is None:
+        answer = fake_assistant.ask("the country does not use the INCB's I2ES system", k=5)
+    assert answer.answer is not None
+    for u in answer.answer.units:
+        c = u.citation
+        assert src[u.start : u.end] == u.text
+        if c.start_column:
+            assert lines[c.start_line - 1][c.start_column - 1 : c.end_column] == u.text
+        else:
+            assert "\n".join(lines[c.start_line - 1 : c.end_line]).find(u.text.strip()) >= 0

@@ -16,7 +16,7 @@ from memqa.tokens import count_tokens
 ROOT = Path(__file__).resolve().parent.parent
 SECTION_KEYS = {"kind", "objective", "priority_action", "title", "start_line", "end_line", "passages", "tokens"}
 CITATION_KEYS = {"report", "kind", "objective", "priority_action", "title", "source", "start_line", "end_line",
-                 "label", "section_id", "cite", "page_start", "page_end"}
+                 "label", "section_id", "cite", "page_start", "page_end", "start_column", "end_column"}
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -92,6 +92,10 @@
     if (c.page_start) {
       return c.page_start === c.page_end ? `p. ${c.page_start}` : `pp. ${c.page_start}–${c.page_end}`;
     }
+    if (c.start_column && c.start_line === c.end_line) {
+      // part of one long source line (an evaluative summary is one paragraph on one line)
+      return `line ${c.start_line}, characters ${c.start_column}–${c.end_column}`;
+    }
     return c.start_line === c.end_line ? `line ${c.start_line}` : `lines ${c.start_line}–${c.end_line}`;
   }
 

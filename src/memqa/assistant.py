@@ -160,9 +160,10 @@ class Assistant:
         """The manifest's metadata of one report (country, year, round, ...)."""
         return self.report_metas.get(report_id, {})
 
-    def citation(self, section: Section, start_line: int | None = None, end_line: int | None = None) -> Citation:
+    def citation(self, section: Section, start_line: int | None = None, end_line: int | None = None,
+                 span: tuple[int, int] | None = None) -> Citation:
         """``Citation.of`` with the report's metadata, so ``cite`` names the document."""
-        return Citation.of(section, start_line, end_line, self.report_meta(section.report) or None)
+        return Citation.of(section, start_line, end_line, self.report_meta(section.report) or None, span)
 
     # ------------------------------------------------------------------ validation
     def resolve_section(self, section_id: str) -> Section:
@@ -270,9 +271,11 @@ class Assistant:
         if direct is None:
             return None
         # The units' citations name the document, as the passages' do.
-        units = tuple(replace(u, citation=self.citation(self.resolve_section(u.citation.section_id),
-                                                        u.citation.start_line, u.citation.end_line))
-                      for u in direct.units)
+        units = []
+        for u in direct.units:
+            sec = self.resolve_section(u.citation.section_id)
+            units.append(replace(u, citation=self.citation(sec, span=(u.start - sec.start_char, u.end - sec.start_char))))
+        units = tuple(units)
         return replace(direct, units=units)
 
     def _shown(self, unit: int, r: Retrieval | None, config: RankConfig) -> Passage:
@@ -319,10 +322,8 @@ class Assistant:
             return CicadAssessment(number, d["status"], "", None)
         a = min(x["clause"]["start"] for x in d["links"])
         b = max(x["clause"]["end"] for x in d["links"])
-        first = summary.start_line + summary.text.count("\n", 0, a)
-        last = first + summary.text.count("\n", a, b)
         text = " ".join(x["clause"]["text"].strip() for x in d["links"])
-        return CicadAssessment(number, d["status"], text, self.citation(summary, first, last))
+        return CicadAssessment(number, d["status"], text, self.citation(summary, span=(a, b)))
 
     def scorecard(self, report: str | None = None) -> tuple[ScorecardRow, ...]:
         """Every priority-action heading of a report (or of the library) with CICAD's verdict."""

@@ -164,10 +164,8 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
     units = []
     for s in chosen:
         sec = retriever.sections[s.unit]
-        first = sec.start_line + sec.text.count("\n", 0, s.start)
-        last = first + sec.text.count("\n", s.start, s.end)
         units.append(AnswerUnit(text=sec.text[s.start : s.end], start=sec.start_char + s.start,
-                                end=sec.start_char + s.end, citation=Citation.of(sec, first, last)))
+                                end=sec.start_char + s.end, citation=Citation.of(sec, span=(s.start, s.end))))
     polarity = None
     if qtype == "yesno":
         polarity = "no" if NEGATION_RE.search(units[0].text) else "yes"

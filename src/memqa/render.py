@@ -39,8 +39,8 @@ def answer_json(a: Answer) -> dict:
 
 def heading(c: Citation) -> str:
     """'Priority Action 2.4 — title  (mem-2022-mexico.txt, lines a–b)'; pages for a PDF report."""
-    if c.page_start:
-        return f"{c.label} — {c.title}  ({c.source}, {where(c.start_line, c.end_line, (c.page_start, c.page_end))})"
+    if c.page_start or c.start_column:
+        return f"{c.label} — {c.title}  ({c.source}, {c.place()})"
     return f"{c.label} — {c.title}  ({c.source}, lines {c.start_line}–{c.end_line})"
 
 
@@ -108,8 +108,7 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     def cited(c: Citation, head: str, with_title: bool = True) -> None:
         title = f" — {c.title}" if with_title and c.title and c.title != c.label else ""
         lines.extend(textwrap.wrap(f"{head}{c.label}{title}", width=width, subsequent_indent="    "))
-        pages = (c.page_start, c.page_end) if c.page_start else None
-        lines.append(f"    {c.source}, {where(c.start_line, c.end_line, pages)}")
+        lines.append(f"    {c.source}, {c.place()}")
         if c.cite:
             lines.append("    " + re.sub(r"\*([^*]+)\*", lambda m: italic[0] + m.group(1) + italic[1], c.cite))
         lines.append("")
@@ -121,11 +120,14 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
         verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
         c0 = d.units[0].citation
         same = [u.citation for u in d.units if u.citation.section_id == c0.section_id]
-        a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
-        pages = (same[0].page_start, same[-1].page_end) if c0.page_start else None
-        span = where(a_line, b_line, pages)
-        c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line, page_end=same[-1].page_end,
-                                 cite=re.sub(r"(lines? \d+(–\d+)?|pp?\. \S+)$", span, c0.cite))
+        if len(same) > 1:  # several units of one section: cite the lines from the first to the last
+            a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
+            pages = (same[0].page_start, same[-1].page_end) if c0.page_start else None
+            span = where(a_line, b_line, pages)
+            c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line, page_end=same[-1].page_end,
+                                     start_column=None, end_column=None,
+                                     cite=re.sub(r"(lines? \d+(–\d+)?(, characters \d+–\d+)?|pp?\. \S+)$",
+                                                 span, c0.cite))
         cited(c0, f"Answer ({a.confidence} confidence): {verdict}", with_title=False)
         for ln in d.text.splitlines():
             if ln.strip():
@@ -151,9 +153,7 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
         v = h.assessment
         if v is not None and v.status != "none":
             vc = v.citation
-            where_ = (f" ({vc.label}, {vc.source}, "
-                      f"{where(vc.start_line, vc.end_line, (vc.page_start, vc.page_end) if vc.page_start else None)})"
-                      if vc else "")
+            where_ = f" ({vc.label}, {vc.source}, {vc.place()})" if vc else ""
             lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}{where_}", width, "    ")
         lines.append("")
     text = "\n".join(lines).rstrip() + "\n"
@@ -203,8 +203,7 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
         lines.append(f"== {e.report}" + (f" ({place})" if place else ""))
         lines += textwrap.wrap(f"{ci.label} — {ci.title}" + ("" if e.score is None else f"  (score {e.score:.3f})"),
                                width=width, subsequent_indent="    ")
-        pages = (ci.page_start, ci.page_end) if ci.page_start else None
-        lines.append(f"    {ci.source}, {where(ci.start_line, ci.end_line, pages)}")
+        lines.append(f"    {ci.source}, {ci.place()}")
         if ci.cite:
             lines.append(f"    {ci.cite}")
         start = heading_end(e.text, ci.priority_action)

@@ -63,8 +63,9 @@ def passage_block(passage: dict) -> str:
     if v and v.get("status") != "none" and v.get("citation") and not passage.get("trimmed"):
         # (a passage cut to fit the budget ends with its cut mark; the verdict stays in the structured content)
         c = v["citation"]
-        verdict = (f"\nCICAD's assessment ({v['status']}; {c['label']}, lines {c['start_line']}–{c['end_line']}): "
-                   f"{v['text']}")
+        pages = (c["page_start"], c["page_end"]) if c.get("page_start") else None
+        place = where(c["start_line"], c["end_line"], pages, (c.get("start_column"), c.get("end_column")))
+        verdict = f"\nCICAD's assessment ({v['status']}; {c['label']}, {place}): {v['text']}"
     return f"[{passage['rank']}] {_heading(passage['citation'])}\n{text}{verdict}"
 
 
@@ -94,7 +95,7 @@ def search_text(fitted: dict) -> str:
         pages = (first["page_start"], first["page_end"]) if first.get("page_start") else None
         verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
         lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{first['label']} ({first['source']}, "
-                  f"{where(first['start_line'], first['end_line'], pages)})",
+                  f"{where(first['start_line'], first['end_line'], pages, (first.get('start_column'), first.get('end_column')))})",
                   direct["text"].strip(), ""]
     if not fitted["passages"]:
         lines += ["No passages matched." if not fitted.get("total_passages") else
@@ -216,8 +217,7 @@ def verdict_lines(assessments) -> str:
             out.append(f"CICAD's assessment of {v.priority_action}: none found in the evaluative summary.")
         else:
             c = v.citation
-            out.append(f"CICAD's assessment of {v.priority_action} ({v.status}; {c.label}, lines "
-                       f"{c.start_line}–{c.end_line}): {v.text}")
+            out.append(f"CICAD's assessment of {v.priority_action} ({v.status}; {c.label}, {c.place()}): {v.text}")
     return ("\n\n" + "\n".join(out)) if out else ""
 
 

@@ -106,24 +106,54 @@ class Citation:
     cite: str = ""  # the reference to quote, OAS style (see ``reference``)
     page_start: str | None = None  # page labels, for reports ingested from PDF (None for text reports)
     page_end: str | None = None
+    # Characters start_column..end_column (1-based, inclusive) of start_line, when the text cited is a part
+    # of one long source line (an evaluative summary is one paragraph of ~2,800 characters on one line).
+    start_column: int | None = None
+    end_column: int | None = None
 
     @classmethod
     def of(cls, s: Section, start_line: int | None = None, end_line: int | None = None,
-           meta: Mapping | None = None) -> Citation:
-        """The citation of a section, or of the lines ``start_line..end_line`` inside it.
+           meta: Mapping | None = None, span: tuple[int, int] | None = None) -> Citation:
+        r"""The citation of a section, of the lines ``start_line..end_line`` inside it, or of the text
+        ``s.text[span[0]:span[1]]`` (its lines, and its columns when it is part of one line).
 
         ``meta`` is the report's metadata (``corpus/<file>.json``, the manifest's ``reports``);
         with it ``cite`` names the document (title, round, document code), else the report id, and
         for a PDF report (``meta["pages"]``: page start offsets and labels) the pages.
+
+        >>> sec = Section("r/summary-1", "r", "summary", 1, None, (), "t", None, "r.txt", 10, 11, 0, 40,
+        ...               "Objective 1\nCICAD notes A. CICAD notes B.")
+        >>> c = Citation.of(sec, span=(27, 41))
+        >>> (c.start_line, c.end_line, c.start_column, c.end_column, where(c.start_line, c.end_line, None,
+        ...                                                                  (c.start_column, c.end_column)))
+        (11, 11, 16, 29, 'line 11, characters 16–29')
+        >>> Citation.of(sec, span=(12, 41)).start_column is None  # the whole line: no columns
+        True
         """
+        cols = None
+        if span is not None:
+            i, j = span
+            start_line = s.start_line + s.text.count("\n", 0, i)
+            end_line = start_line + s.text.count("\n", i, max(i, j - 1))
+            line_start = s.text.rfind("\n", 0, i) + 1
+            line_end = s.text.find("\n", i)
+            line_end = len(s.text) if line_end < 0 else line_end
+            if start_line == end_line and (i > line_start or j < line_end):
+                cols = (i - line_start + 1, min(j, line_end) - line_start)
         a, b = start_line or s.start_line, end_line or s.end_line
         pages = page_range(s, a, b, (meta or {}).get("pages"))
         return cls(
             report=s.report, kind=s.kind, objective=s.objective, priority_action=s.priority_action, title=s.title,
             source=s.source, start_line=a, end_line=b, label=s.label, section_id=s.id,
-            cite=reference(s.label, a, b, meta or {"report_id": s.report, "source": s.source}, pages),
+            cite=reference(s.label, a, b, meta or {"report_id": s.report, "source": s.source}, pages, cols),
             page_start=pages[0] if pages else None, page_end=pages[1] if pages else None,
+            start_column=cols[0] if cols else None, end_column=cols[1] if cols else None,
         )
+
+    def place(self) -> str:
+        """Where in the source: 'lines 259–266', 'line 820, characters 16–30', or 'pp. 9–10' for a PDF."""
+        return where(self.start_line, self.end_line, (self.page_start, self.page_end) if self.page_start else None,
+                     (self.start_column, self.end_column) if self.start_column else None)
 
 
 def page_range(s: Section, start_line: int, end_line: int, pages: Mapping | None) -> tuple[str, str] | None:
@@ -149,15 +179,19 @@ def page_range(s: Section, start_line: int, end_line: int, pages: Mapping | None
     return str(labels[first]), str(labels[last])
 
 
-def where(start_line: int, end_line: int, pages: tuple[str, str] | None) -> str:
-    """'lines 259–266' for a text report, 'pp. 9–10' (or 'p. 9') when the pages are known."""
+def where(start_line: int, end_line: int, pages: tuple[str, str] | None,
+          columns: tuple[int, int] | None = None) -> str:
+    """'lines 259–266' for a text report, 'pp. 9–10' (or 'p. 9') when the pages are known, and
+    'line 820, characters 16–30' for a part of one long line of a text report."""
     if pages:
         return f"p. {pages[0]}" if pages[0] == pages[1] else f"pp. {pages[0]}–{pages[1]}"
+    if columns and columns[0] and start_line == end_line:
+        return f"line {start_line}, characters {columns[0]}–{columns[1]}"
     return f"line {start_line}" if start_line == end_line else f"lines {start_line}–{end_line}"
 
 
 def reference(label: str, start_line: int, end_line: int, meta: Mapping,
-              pages: tuple[str, str] | None = None) -> str:
+              pages: tuple[str, str] | None = None, columns: tuple[int, int] | None = None) -> str:
     """The full reference an analyst quotes; the title is in *asterisks* (italics in markdown).
 
     >>> meta = {"title": "Mexico: Evaluation Report on Drug Policies 2022", "round": "Eighth Evaluation Round",
@@ -167,7 +201,7 @@ def reference(label: str, start_line: int, end_line: int, meta: Mapping,
     >>> reference("Preface", 43, 43, {"report_id": "peru-2020", "source": "mem-2020-peru.txt"})
     'CICAD, MEM report peru-2020 (mem-2020-peru.txt), Preface, line 43'
     """
-    lines = where(start_line, end_line, pages)
+    lines = where(start_line, end_line, pages, columns)
     rnd = str(meta.get("round") or "").strip()
     parts = ["CICAD"]
     if meta.get("title"):
