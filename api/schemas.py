@@ -48,8 +48,16 @@ class IndexSummary(BaseModel):
     reports: list[str] = Field(examples=[["mexico-2022"]])
 
 
+class CorpusStatus(BaseModel):
+    status: Literal["ok", "stale", "unchecked"] = Field(
+        description="Whether the corpus folder still holds what the index was built from.")
+    message: str = Field(description="What changed and what to run (`memqa build`), or why it is unchecked.")
+
+
 class HealthOut(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "stale"] = Field(
+        description="`stale` when the corpus changed since the build: answers then carry a notice; run `memqa build`.")
+    corpus: CorpusStatus
     memqa_version: str = Field(description="Version of the running server.", examples=["0.1.0"])
     uptime_seconds: float = Field(ge=0)
     answerability_calibrated: bool = Field(

@@ -123,13 +123,18 @@ def test_http_reports_stale_and_answers_with_a_notice_not_wrong_lines(project, f
 
     assistant = Assistant.load(project / "index", encoders=[fake_encoder], corpus_dir=project / "corpus")
     watch = CorpusWatch(assistant.data.manifest, project / "corpus")
+    from memqa.api.schemas import HealthOut
+
     client = TestClient(create_app(assistant, corpus_watch=watch))
-    assert client.get("/health").json()["status"] == "ok"
+    assert HealthOut.model_validate(client.get("/health").json()).status == "ok"  # the documented shape
     assert client.post("/ask", json={"question": "ION focal points"}).json()["passages"]
     report = project / "corpus" / "mem-2022-mexico.txt"
     report.write_text("A new first line.\n" + report.read_text(encoding="utf-8"), encoding="utf-8")
     health = client.get("/health").json()
     assert health["status"] == "stale" and "mem-2022-mexico.txt changed" in health["corpus"]["message"]
+    assert HealthOut.model_validate(health).corpus.status == "stale"
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    assert spec["HealthOut"]["properties"]["status"]["enum"] == ["ok", "stale"] and "corpus" in spec["HealthOut"]["required"]
     body = client.post("/ask", json={"question": "ION focal points"}).json()
     assert body["passages"] == [] and body["answerable"] is False
     assert "memqa build" in body["notice"] and "mem-2022-mexico.txt changed" in body["notice"]
