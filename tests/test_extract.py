@@ -24,6 +24,11 @@ SOURCE = (Path(__file__).resolve().parent.parent / "corpus" / "mem-2022-mexico.t
     ("Did CICAD find gaps in alternative development?", "judgement"),
     ("Which laws regulate precursors?", "law"),
     ("pill press training", "description"),
+    ("Who coordinates and evaluates alternative development programs?", "organisation"),  # not a judgement
+    ("Qual órgão mexicano é responsável pelos bens apreendidos?", "organisation"),
+    ("¿Qué secretaría coordina los programas?", "organisation"),
+    ("Quelle autorité administre les biens saisis ?", "organisation"),
+    ("What does the evaluative summary say about objective 3?", "judgement"),
 ])
 def test_question_type(question, expected):
     assert question_type(question) == expected
@@ -43,6 +48,26 @@ def test_a_lead_in_brings_the_list_it_introduces(fake_assistant):
     items = [text[s.start : s.end] for s in chosen[1:]]
     assert len(items) == 4 and all(s.kind == "item" for s in chosen[1:])
     assert "National Customs Agency of Mexico" in items[1]
+
+
+def test_a_topic_sentence_brings_the_lead_in_and_list_after_it_for_list_questions(fake_assistant):
+    unit, lead = _lead_in(fake_assistant, "mexico-2022/pa-2.4", "including:")
+    text = fake_assistant.sections[unit].text
+    segs = _unit_segments(fake_assistant.retriever, unit)
+    topic = segs[[s.index for s in segs].index(lead.index) - 1]
+    assert topic.kind == "sentence" and "ION" in text[topic.start : topic.end]
+    chosen = _expand_lead_in(fake_assistant.retriever, topic, [topic], "organisation")
+    assert [s.index for s in chosen[:2]] == [topic.index, lead.index]
+    assert len(chosen) == 6 and "National Customs Agency of Mexico" in text[chosen[3].start : chosen[3].end]
+    assert _expand_lead_in(fake_assistant.retriever, topic, [topic], "date") == [topic]  # not a list question
+
+
+def test_cicads_own_name_does_not_make_a_sentence_name_an_agency():
+    from memqa.extract import fits
+
+    assert fits("organisation", "CICAD notes that Mexico has a designated competent authority.") is False
+    assert fits("organisation", "Mexico has the Institute for Returning to the People what was Stolen (INDEP).")
+    assert fits("organisation", "CICAD notes that the INDEP administers the assets.")
 
 
 def test_a_window_ending_on_a_lead_in_is_widened_to_its_list(fake_assistant):

@@ -27,13 +27,16 @@ QTYPE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((name, re.compile(rx,
     ("date", r"\b(when|what year|since when|in which year|cu[aá]ndo|desde cu[aá]ndo|en qu[eé] a[nñ]o|quando|em que ano|"
              r"quand|en quelle ann[ée]e|depuis quand)\b"),
     ("person", r"\b(who (is|was|heads|leads|directs|runs|chairs)|qui[eé]n|quem|qui (est|dirige))\b"),
-    ("judgement", r"\b(cicad|assess\w*|evaluat\w*|recommend\w*|gaps?|shortcomings?|deficienc\w*|concern\w*|"
-                  r"eval[uú]a\w*|recomend\w*|recomenda\w*|lacunes?|recommand\w*|insuficien\w*|brechas?)\b"),
+    # ("evaluates" alone is not a judgement cue: "who coordinates and evaluates the programs?" asks for a body)
+    ("judgement", r"\b(cicad|assess\w*|evaluative|recommend\w*|gaps?|shortcomings?|deficienc\w*|concern\w*|"
+                  r"recomend\w*|recomenda\w*|lacunes?|recommand\w*|insuficien\w*|brechas?)\b"),
     ("law", r"\b(law|laws|legislation|act|decree|regulation|statute|ley|leyes|legislaci[oó]n|decreto|reglamento|lei|"
             r"leis|loi|d[ée]cret|r[eè]glement)\b"),
     ("organisation", r"\b(which|what) (agenc|institution|bod|organi[sz]ation|entit|ministr|department|office|authorit)\w*|"
-                     r"\b(qu[eé]|cu[aá]les?) (agencia|institucion|organismo|entidad|dependencia)\w*|"
-                     r"\b(quais?|que) (ag[eê]ncia|institui[cç])\w*|\b(quell?e?s?) (agence|institution|organisme)\w*|"
+                     r"\b(qu[eé]|cu[aá]les?) (agencia|institucion|organismo|entidad|dependencia|secretaria|autoridad|"
+                     r"ministerio|oficina)\w*|"
+                     r"\b(qual|quais|que) (ag[eê]ncia|institui[cç]|orgao|organismo|entidade|autoridade|secretaria|minist[eé]rio)\w*|"
+                     r"\b(quell?e?s?) (agence|institution|organisme|autorite|ministere|entite|administration)\w*|"
                      r"\bwho (is responsible|administers|manages|coordinates|participates)"),
     ("place", r"\b(where|in which (state|city|region|port|airport)s?|d[oó]nde|en qu[eé] (estado|ciudad)|onde|o[uù])\b"),
     ("yesno", r"^\s*[¿]?\s*(does|do|did|is|are|was|were|has|have|had|can|will|isn'?t|doesn'?t|hasn'?t|"
@@ -48,6 +51,9 @@ NUMBER_RE = re.compile(r"(?<![\w/])\d[\d,.]*(?![\w/])")
 DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|May|June|July|August|September|"
                      r"October|November|December|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
                      r"octubre|noviembre|diciembre)\b", re.I)
+# CICAD's own name is in every evaluative-summary sentence ("CICAD notes that..."): it names the evaluator,
+# not a body that answers "which agency".
+EVALUATOR_RE = re.compile(r"\b(?:OAS/)?CICAD\b")
 ORG_RE = re.compile(r"\b[A-Z][A-Z0-9]{2,}\b|\b(?:Ministry|Secretariat|Agency|Office|Institute|Commission|Council|"
                     r"Unit|Guard|Navy|Army|Police|Attorney|Administration|Service|Center|Centre)\b")
 LAW_RE = re.compile(r"\b(Law|Act|Code|Decree|Regulation|NOM-|Ley|Código|Decreto|Reglamento)\b")
@@ -89,7 +95,7 @@ def fits(qtype: str, text: str) -> bool | None:
     if qtype == "date":
         return bool(DATE_RE.search(text))
     if qtype in ("organisation", "person"):
-        return bool(ORG_RE.search(text))
+        return bool(ORG_RE.search(EVALUATOR_RE.sub(" ", text)))
     if qtype == "law":
         return bool(LAW_RE.search(text))
     if qtype == "place":
@@ -117,6 +123,13 @@ def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "desc
     text = retriever.sections[seg.unit].text
     segs = _unit_segments(retriever, seg.unit)
     pos = next(i for i, s in enumerate(segs) if s.index == seg.index)
+    if qtype in LIST_TYPES and seg.kind == "sentence" and not text[seg.start : seg.end].rstrip().endswith(":"):
+        # A topic sentence restating the question ("Mexico has strengthened its framework against money
+        # laundering.") is often followed by the lead-in of the list that answers it: take that list too.
+        nxt = segs[pos + 1] if pos + 1 < len(segs) else None
+        if (nxt is not None and nxt.kind == "sentence" and text[nxt.start : nxt.end].rstrip().endswith(":")
+                and pos + 2 < len(segs) and segs[pos + 2].kind in ("item", "row")):
+            return _expand_lead_in(retriever, nxt, [*chosen, nxt], qtype)
     followed = pos + 1 < len(segs) and segs[pos + 1].kind in ("item", "row") and seg.kind == "sentence"
     is_lead = text[seg.start : seg.end].rstrip().endswith(":") or (followed and qtype in LIST_TYPES)
     is_header = seg.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row")
