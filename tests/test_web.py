@@ -619,3 +619,231 @@ def test_the_api_manual_works_offline(browser, base_url):
         assert foreign == []
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- issue 15: the scorecard view
+STATUS_LABELS = {"positive": "✓ met", "partial": "◐ partial", "gap": "✗ gap", "not_applicable": "n/a",
+                 "none": "— none"}
+
+
+def _scorecard_rows(base_url) -> list[dict]:
+    """GET /scorecard of the bundled report, as the page gets it."""
+    rows = httpx.get(f"{base_url}/scorecard", params={"report": "mexico-2022"}, timeout=30).json()
+    assert rows and {r["assessment"]["status"] for r in rows} <= set(STATUS_LABELS)
+    return rows
+
+
+def _lines(c: dict) -> str:
+    return f"line {c['start_line']}" if c["start_line"] == c["end_line"] else f"lines {c['start_line']}–{c['end_line']}"
+
+
+def _section_body(base_url, section_id: str) -> str:
+    """The section's text after its heading line (what the page shows of it)."""
+    text = httpx.get(f"{base_url}/sections/{section_id}", timeout=30).json()["text"]
+    return text[text.index("\n\n"):]
+
+
+def _pa_order(pa: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in pa.split("."))
+
+
+def test_scorecard_shows_every_verdict_labelled_and_a_cell_opens_its_section(page, base_url):
+    from playwright.sync_api import expect
+
+    rows = _scorecard_rows(base_url)
+    gap = next(r for r in rows if r["assessment"]["status"] == "gap")
+    met = next(r for r in rows if r["assessment"]["status"] == "positive")
+    sections = httpx.get(f"{base_url}/sections", timeout=30).json()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/")
+    page.get_by_role("link", name="Scorecard", exact=True).click()
+    expect(page).to_have_url(re.compile(r"#scorecard=mexico-2022$"))  # linkable
+    expect(page.get_by_role("link", name="Scorecard", exact=True)).to_have_attribute("aria-current", "page")
+    expect(page.locator("#question")).to_be_hidden()  # the search's fields belong to the search view
+    expect(page.locator("#scope")).to_contain_text("Scorecard of Mexico: Evaluation Report on Drug Policies 2022")
+
+    # The 12 objectives as rows: number and the start of the objective's title (from GET /sections).
+    heads = page.locator("#verdicts .sc-objective-head")
+    expect(heads).to_have_count(12)
+    titles = {s["objective"]: s["title"] for s in sections if s["kind"] == "evaluative_summary"}
+    for n in (1, 12):
+        head = heads.nth(n - 1)
+        expect(head.locator(".sc-objective-number")).to_have_text(f"Objective {n}")
+        assert titles[n].startswith(head.locator(".sc-objective-title").inner_text().rstrip("…")), n
+
+    # One cell per priority action, each with a visible text label (not colour alone), in number order.
+    cells = page.locator("#verdicts .sc-cell")
+    expect(cells).to_have_count(len(rows))
+    shown = [" ".join(t.split()) for t in cells.all_inner_texts()]
+    order = sorted(rows, key=lambda r: _pa_order(r["priority_action"]))
+    for text, row in zip(shown, order):
+        assert text.startswith(f"{row['priority_action']} {STATUS_LABELS[row['assessment']['status']]}"), (text, row)
+    legend = page.locator("#scorecard-legend")
+    expect(legend).to_contain_text("✗ gap")
+    expect(legend).to_contain_text(f"({sum(r['assessment']['status'] == 'gap' for r in rows)})")
+
+    # The gap cell: its label, its accessible name (action, title, status) and a colour unlike a met cell.
+    pa = gap["priority_action"]
+    cell = page.get_by_role("button", name=re.compile(rf"^Priority Action {re.escape(pa)}, gap: "))
+    expect(cell).to_have_count(1)
+    expect(cell).to_contain_text(f"{pa}")
+    expect(cell.locator(".sc-label")).to_have_text("✗ gap")
+    assert gap["title"][:60] in cell.get_attribute("aria-label")
+    colours = page.evaluate("""([a, b]) => [a, b].map(pa => getComputedStyle(
+        document.querySelector(`.sc-cell[data-pa="${pa}"]`)).backgroundColor)""", [pa, met["priority_action"]])
+    assert colours[0] != colours[1], colours
+    _shot(page, "web-14-scorecard-1366.png")
+
+    # Following the cell: CICAD's clause verbatim with its citation, then the report's section in full.
+    cell.click()
+    expect(cell).to_have_attribute("aria-expanded", "true")
+    expect(page).to_have_url(re.compile(rf"#scorecard=mexico-2022&pa={re.escape(pa)}$"))
+    detail = page.locator(".sc-detail")
+    expect(detail.locator(".sc-detail-heading")).to_contain_text(f"Priority Action {pa}")
+    expect(detail.locator(".sc-detail-heading")).to_be_focused()
+    clause = detail.locator(".assessment")
+    expect(clause.locator(".assessment-status")).to_have_text("✗ gap")
+    assert _words(clause.locator(".assessment-text").inner_text()) == _words(gap["assessment"]["text"])
+    c = gap["assessment"]["citation"]
+    expect(clause.locator(".assessment-source")).to_have_text(f"{c['label']}, {_lines(c)}")
+    full = detail.locator(".full-text")
+    expect(full).to_be_visible()
+    assert _words(full.inner_text()) == _words(_section_body(base_url, gap["section_id"]))
+    expect(detail.locator(".full-title")).to_contain_text(f"Priority Action {pa}, mem-2022-mexico.txt lines")
+    _shot(page, "web-15-scorecard-detail-1366.png", full_page=False)
+
+    # A link to the cell opens it directly; #search goes back to the search, with its question box.
+    page.goto("about:blank")
+    page.goto(f"/#scorecard=mexico-2022&pa={pa}")
+    expect(page.locator(".sc-detail .full-text")).to_be_visible()
+    expect(page.locator(".sc-cell.is-open")).to_have_attribute("data-pa", pa)
+    page.get_by_role("link", name="Search", exact=True).click()
+    expect(page.locator("#question")).to_be_visible()
+    expect(page.locator("#verdicts")).to_be_hidden()
+    expect(page.locator("#scope")).to_contain_text("Searching")
+
+
+def test_scorecard_is_keyboard_operable(page, base_url):
+    from playwright.sync_api import expect
+
+    rows = sorted(_scorecard_rows(base_url), key=lambda r: _pa_order(r["priority_action"]))
+    page.goto("/#scorecard")
+    expect(page.locator("#verdicts .sc-cell")).to_have_count(len(rows))
+    page.locator("#view-scorecard").focus()
+    for _ in range(5):  # the (single-report, disabled) selector is skipped; the cells come next
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('sc-cell')"):
+            break
+    first = page.locator(".sc-cell").first
+    expect(first).to_be_focused()
+    expect(first).to_have_attribute("data-pa", rows[0]["priority_action"])
+    page.keyboard.press("Tab")
+    expect(page.locator(".sc-cell").nth(1)).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # Enter opens the cell's section; focus goes to it
+    expect(first).to_have_attribute("aria-expanded", "true")
+    heading = page.locator(".sc-detail .sc-detail-heading")
+    expect(heading).to_be_focused()
+    expect(heading).to_contain_text(f"Priority Action {rows[0]['priority_action']}")
+    full = page.locator(".sc-detail .full-text")
+    expect(full).to_be_visible()
+    assert _words(full.inner_text()) == _words(_section_body(base_url, rows[0]["section_id"]))
+    page.keyboard.press("Escape")  # closes it and returns to the cell
+    expect(page.locator(".sc-detail")).to_have_count(0)
+    expect(first).to_be_focused()
+    expect(first).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Space")  # a button: Space works too
+    expect(page.locator(".sc-detail")).to_have_count(1)
+    page.get_by_role("button", name="Close").click()
+    expect(first).to_be_focused()
+
+
+def test_scorecard_joint_units_have_one_cell_per_priority_action(page, base_url):
+    """A unit answering two priority actions (8.1 and 8.2) gets a cell each, with its own verdict; both
+    open the one section, which says it holds both."""
+    from playwright.sync_api import expect
+
+    rows = {r["priority_action"]: r for r in _scorecard_rows(base_url)}
+    joint = [s for s in httpx.get(f"{base_url}/sections", timeout=30).json() if len(s["priority_actions"]) > 1]
+    assert joint  # the bundled report has joint units (8.1+8.2, 12.1+12.4)
+    page.goto("/#scorecard")
+    for unit in joint:
+        one, two = unit["priority_actions"][:2]
+        for pa, other in ((one, two), (two, one)):
+            assert rows[pa]["section_id"] == unit["id"]
+            cell = page.locator(f'.sc-cell[data-pa="{pa}"]')
+            expect(cell).to_contain_text(f"with {other}")
+            expect(cell).to_have_attribute("aria-label", re.compile(rf"one section with Priority Action {re.escape(other)}"))
+        cell = page.locator(f'.sc-cell[data-pa="{two}"]')
+        cell.click()
+        detail = page.locator(".sc-detail")
+        expect(detail.locator(".sc-detail-joint")).to_contain_text(f"Priority Actions {one} and {two} in one section")
+        expect(detail.locator(".full-title")).to_contain_text(unit["label"])
+        assert _words(detail.locator(".assessment-text").inner_text()) == _words(rows[two]["assessment"]["text"])
+    # Priority actions are in number order in their objective even when the report prints one with another.
+    numbers = page.eval_on_selector_all(".sc-cell", "cs => cs.map(c => c.dataset.pa)")
+    assert numbers == sorted(numbers, key=_pa_order)
+
+
+def test_scorecard_follows_the_report_selector(page, base_url):
+    """With several reports the selector chooses the scorecard (and the link); "All reports" shows each."""
+    from urllib.parse import parse_qs, urlparse
+
+    from playwright.sync_api import expect
+
+    rows = _scorecard_rows(base_url)
+    peru = [{**r, "report": "peru-2022", "section_id": r["section_id"].replace("mexico-2022", "peru-2022")}
+            for r in rows[:5]]
+    asked: list[str] = []
+
+    def scorecard(route):
+        report = parse_qs(urlparse(route.request.url).query).get("report", [""])[0]
+        asked.append(report)
+        _fulfil(route, {"peru-2022": peru, "mexico-2022": rows}.get(report, rows + peru))
+
+    page.route("**/reports", lambda route: _fulfil(route, TWO_REPORTS))
+    page.route("**/scorecard*", scorecard)
+    page.goto("/#scorecard=peru-2022")
+    expect(page.locator("#report")).to_have_value("peru-2022")
+    expect(page.locator("#verdicts .sc-cell")).to_have_count(len(peru))
+    expect(page.locator("#scope")).to_contain_text("Scorecard of Peru: Evaluation Report on Drug Policies 2022")
+    page.select_option("#report", "")
+    expect(page.locator(".sc-report-heading")).to_have_count(2)
+    expect(page.locator(".sc-report-heading").first).to_contain_text("Mexico 2022")
+    expect(page.locator("#verdicts .sc-cell")).to_have_count(len(rows) + len(peru))
+    expect(page).to_have_url(re.compile(r"#scorecard$"))
+    page.select_option("#report", "mexico-2022")
+    expect(page).to_have_url(re.compile(r"#scorecard=mexico-2022$"))
+    expect(page.locator("#verdicts .sc-cell")).to_have_count(len(rows))
+    assert asked == ["peru-2022", "", "mexico-2022"]
+    page.get_by_role("link", name="Search", exact=True).click()
+    expect(page.locator("#report")).to_have_value("mexico-2022")  # the search keeps the chosen report
+    expect(page.locator("#scope")).to_contain_text("Searching Mexico")
+
+
+def test_scorecard_fits_a_390px_phone(page, base_url):
+    from playwright.sync_api import expect
+
+    rows = _scorecard_rows(base_url)
+    gap = next(r for r in rows if r["assessment"]["status"] == "gap")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/#scorecard")
+    expect(page.locator("#verdicts .sc-cell")).to_have_count(len(rows))
+    _shot(page, "web-16-scorecard-390.png")
+
+    def fits():
+        return page.evaluate("""() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+            wide: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
+                  .map(e => e.tagName + '.' + e.className)})""")
+
+    widths = fits()
+    assert widths["scroll"] <= widths["inner"] == 390 and widths["wide"] == [], widths
+    tops = page.eval_on_selector_all("#verdicts .sc-objective:first-child .sc-cell",
+                                     "cs => new Set(cs.map(c => Math.round(c.getBoundingClientRect().top))).size")
+    assert tops > 1  # the cells wrap onto several lines
+    page.locator(f'.sc-cell[data-pa="{gap["priority_action"]}"]').click()
+    expect(page.locator(".sc-detail .full-text")).to_be_visible()
+    expect(page.locator(".sc-detail-heading")).to_be_in_viewport()
+    widths = fits()
+    assert widths["scroll"] <= widths["inner"] and widths["wide"] == [], widths
+    _shot(page, "web-17-scorecard-390-detail.png", full_page=False)

@@ -1,5 +1,6 @@
 """The web page works with its Content-Security-Policy in force (issue 13): no inline script or style
-is blocked, a question gets cited cards, and the browser reports no CSP violation."""
+is blocked, a question gets cited cards, the scorecard opens a section, and the browser reports no CSP
+violation."""
 from __future__ import annotations
 
 import pytest
@@ -24,6 +25,11 @@ def test_the_page_works_under_its_content_security_policy(browser, base_url):  #
         expect(page.locator("#objective option")).not_to_have_count(1)  # filled by app.js from /sections
         _ask(page, ION_QUESTION)
         expect(page.locator("#cards > li.card").first).to_contain_text("Priority Action")
+        page.get_by_role("link", name="Scorecard", exact=True).click()  # the scorecard view (issue 15)
+        gap = page.locator("#verdicts .sc-cell[data-status=gap]").first
+        expect(gap).to_contain_text("gap")
+        gap.click()
+        expect(page.locator(".sc-detail .full-text")).to_be_visible()
         page.goto("/docs")
         expect(page.locator(".swagger-ui .info .title")).to_contain_text("memqa")
     finally:

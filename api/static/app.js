@@ -1,4 +1,5 @@
-/* memqa web page: asks POST ask and shows cited passages as cards.
+/* memqa web page: asks POST ask and shows cited passages as cards; its scorecard view (#scorecard)
+ * shows CICAD's verdict on every priority action from GET scorecard.
  *
  * Every piece of server text goes into the page through text nodes, never innerHTML, so a report
  * (or a question) containing markup cannot run script in the page.
@@ -31,6 +32,12 @@
   const directAnswer = $("direct-answer");
   const cardsTitle = $("cards-title");
   const cards = $("cards");
+  const viewSearch = $("view-search");
+  const viewScorecard = $("view-scorecard");
+  const board = $("verdicts");
+  const boardBody = $("scorecard-body");
+  const legend = $("scorecard-legend");
+  const skipLink = document.querySelector(".skip-link");
 
   const KIND_NAMES = {
     priority_action: "Priority action",
@@ -45,9 +52,22 @@
     low: ["Weak match", "The report may not answer this; treat the quotations with care."],
   };
 
+  /* CICAD's verdict on a priority action (the API's assessment status): a visible mark and word, never
+   * colour alone; ``spoken`` is what the accessible name says. */
+  const STATUS = {
+    positive: { mark: "✓", word: "met", spoken: "met", help: "CICAD notes it is done" },
+    partial: { mark: "◐", word: "partial", spoken: "partially met", help: "done in part" },
+    gap: { mark: "✗", word: "gap", spoken: "gap", help: "CICAD notes a shortfall" },
+    not_applicable: { mark: "", word: "n/a", spoken: "not applicable", help: "does not apply to the country" },
+    none: { mark: "—", word: "none", spoken: "no verdict", help: "no clause judges it" },
+  };
+
   let current = null; // AbortController of the request in flight
   const sectionCache = new Map(); // section id -> Promise of GET sections/{id}
   const reports = new Map(); // report id -> metadata from GET reports
+  let reportList = []; // the reports in the selector's order
+  let toc = []; // GET sections (objective titles for the scorecard)
+  let view = "search"; // "search" or "scorecard"
 
   /* ---------- small DOM helpers ---------- */
 
@@ -574,14 +594,29 @@
     directAnswer.hidden = false;
   }
 
+  /** The display of a status: STATUS's entry, or the API's word for a status this page does not know. */
+  function statusInfo(status) {
+    const key = String(status || "none");
+    if (Object.prototype.hasOwnProperty.call(STATUS, key)) return Object.assign({ key }, STATUS[key]);
+    const word = key.replace(/_/g, " ");
+    return { key: "unknown", mark: "", word, spoken: word, help: "" };
+  }
+
+  /** "✓ met" as a coloured badge (the mark is decoration; the word is read). */
+  function statusBadge(info, className) {
+    return el("span", { className: `${className} status-${info.key}` },
+      info.mark ? el("span", { className: "status-mark", "aria-hidden": "true" }, info.mark) : null,
+      info.mark ? " " : null, info.word);
+  }
+
   /** CICAD's assessment of a passage's objective (when the API sends one), set apart from the quote. */
   function renderAssessment(a) {
     if (!isObject(a) || typeof a.text !== "string" || !a.text.trim()) return null;
     const c = isObject(a.citation) ? a.citation : null;
-    const status = typeof a.status === "string" && a.status ? a.status.replace(/_/g, " ") : "";
+    const status = typeof a.status === "string" && a.status ? statusInfo(a.status) : null;
     return el("aside", { className: "assessment", "aria-label": "CICAD's assessment" },
       el("p", { className: "assessment-title" }, "CICAD's assessment",
-        status ? el("span", { className: `badge assessment-status status-${a.status}` }, status) : null),
+        status ? statusBadge(status, "badge assessment-status") : null),
       el("div", { className: "assessment-text" }, render(model(a.text), 0)),
       c ? el("p", { className: "assessment-source" }, `${c.label || ""}, ${lines(c)}`.replace(/^, /, "")) : null,
     );
@@ -644,13 +679,7 @@
       try {
         const section = await fetchSection(citation.section_id);
         clear(box);
-        const text = String(section.text || "");
-        const m = mark(model(text), findHighlights(text, highlights));
-        box.append(
-          el("h5", { className: "full-title" },
-            `Full section: ${section.label || citation.label}, ${section.source || citation.source} ${lines(section.start_line ? section : citation)}`),
-          el("div", { className: "full-text" }, render(m, bodyStart(text, citation))),
-        );
+        box.append(...sectionNodes(section, citation, highlights));
         box.dataset.loaded = "1";
       } catch (err) {
         clear(box);
@@ -663,6 +692,18 @@
     box.hidden = false;
     button.setAttribute("aria-expanded", "true");
     button.textContent = "Hide full section";
+  }
+
+  /** A section from GET sections/{id} as the page shows it: its title line and its text after the
+   *  heading (highlighting the sentences of ``highlights`` found in it). */
+  function sectionNodes(section, citation, highlights) {
+    const text = String(section.text || "");
+    const m = mark(model(text), findHighlights(text, highlights));
+    return [
+      el("h5", { className: "full-title" },
+        `Full section: ${section.label || citation.label}, ${section.source || citation.source} ${lines(section.start_line ? section : citation)}`),
+      el("div", { className: "full-text" }, render(m, bodyStart(text, citation))),
+    ];
   }
 
   /* ---------- copy citation ---------- */
@@ -833,6 +874,318 @@
     }
   }
 
+  /* ---------- views: search and scorecard ---------- */
+
+  let pendingAsk = false;
+
+  /** The view a URL hash asks for: "" or #search, #scorecard, #scorecard=<report>[&pa=N.M]; null for
+   *  another anchor (the skip link's), which keeps the current view. */
+  function hashState() {
+    const raw = location.hash.replace(/^#/, "");
+    if (!raw || raw === "search") return { view: "search" };
+    const params = new URLSearchParams(raw);
+    if (!params.has("scorecard")) return null;
+    return { view: "scorecard", report: params.get("scorecard") || "", pa: params.get("pa") || "" };
+  }
+
+  function applyHash() {
+    const state = hashState();
+    if (!state) return;
+    if (state.view === "search") {
+      if (view !== "search") setView("search");
+      return;
+    }
+    if (state.report && reports.has(state.report) && reportList.length > 1) {
+      reportSelect.value = state.report;
+      syncScorecardLink();
+    }
+    if (view !== "scorecard") setView("scorecard");
+    else if (reportList.length) updateScope(reportList);
+    showScorecard(state.pa, state.report);
+  }
+
+  function setView(name) {
+    view = name;
+    const scorecard = name === "scorecard";
+    if (scorecard && current) current.abort(); // a question in flight is not shown in this view
+    form.classList.toggle("mode-scorecard", scorecard);
+    results.hidden = scorecard;
+    board.hidden = !scorecard;
+    (scorecard ? viewScorecard : viewSearch).setAttribute("aria-current", "page");
+    (scorecard ? viewSearch : viewScorecard).removeAttribute("aria-current");
+    skipLink.textContent = scorecard ? "Skip to the scorecard" : "Skip to results";
+    document.title = scorecard ? "memqa — scorecard of CICAD’s verdicts" : "memqa — ask the MEM evaluation reports";
+    hideError();
+    clear(statusBox);
+    if (reportList.length) updateScope(reportList); // (before GET reports answers, the scope line says so)
+    if (!scorecard && pendingAsk) {
+      pendingAsk = false;
+      filtersReady.then(ask);
+    }
+  }
+
+  /** The report the scorecard shows: the selector's, the only one, or "" (every report). */
+  function scorecardReport() {
+    if (reportSelect.value) return reportSelect.value;
+    return reportList.length === 1 ? reportList[0].report_id : "";
+  }
+
+  function scorecardHash(report, pa) {
+    const params = new URLSearchParams();
+    params.set("scorecard", report || "");
+    if (pa) params.set("pa", pa);
+    return `#${params}`.replace(/^#scorecard=(&|$)/, "#scorecard$1");
+  }
+
+  /** Put the scorecard's state in the address (no history entry; no hashchange). */
+  function writeHash(pa) {
+    history.replaceState(null, "", `${location.pathname}${location.search}${scorecardHash(scorecardReport(), pa)}`);
+  }
+
+  function syncScorecardLink() {
+    viewScorecard.setAttribute("href", scorecardHash(reportSelect.value, ""));
+  }
+
+  /* ---------- the scorecard ---------- */
+
+  const scorecardCache = new Map(); // report id ("" = all) -> Promise of GET scorecard
+  let scorecardTicket = 0; // the latest scorecard request; older answers are dropped
+  let openCell = null; // the cell whose detail is open
+
+  function fetchScorecard(report) {
+    if (!scorecardCache.has(report)) {
+      const promise = getJson(report ? `scorecard?report=${encodeURIComponent(report)}` : "scorecard");
+      promise.catch(() => scorecardCache.delete(report));
+      scorecardCache.set(report, promise);
+    }
+    return scorecardCache.get(report);
+  }
+
+  /** Load and draw the scorecard of the chosen report; ``openPa`` ("5.4") opens that cell. */
+  async function showScorecard(openPa, askedReport) {
+    const ticket = ++scorecardTicket;
+    board.setAttribute("aria-busy", "true");
+    clear(statusBox);
+    statusBox.append(el("span", { className: "spinner", "aria-hidden": "true" }), "Loading CICAD’s verdicts…");
+    try {
+      await filtersReady;
+      if (ticket !== scorecardTicket) return;
+      const report = scorecardReport();
+      const rows = await fetchScorecard(report);
+      if (ticket !== scorecardTicket || view !== "scorecard") return;
+      const list = Array.isArray(rows) ? rows.filter((r) => isObject(r) && r.priority_action) : [];
+      renderScorecard(list);
+      statusBox.textContent = scorecardSummary(list, report);
+      if (askedReport && !reports.has(askedReport)) {
+        showError(`There is no report “${askedReport}” in this index; showing ${report ? reportName(report) : "every report"}.`);
+      }
+      const cell = openPa ? boardBody.querySelector(`.sc-cell[data-pa="${CSS.escape(openPa)}"]`) : null;
+      if (cell) {
+        cell.click();
+      } else {
+        writeHash("");
+        if (openPa) showError(`There is no Priority Action ${openPa} in the scorecard; choose a cell below.`);
+      }
+    } catch (err) {
+      if (ticket !== scorecardTicket || view !== "scorecard") return;
+      clear(boardBody);
+      clear(legend);
+      clear(statusBox);
+      showError(err.message || String(err));
+    } finally {
+      if (ticket === scorecardTicket) board.setAttribute("aria-busy", "false");
+    }
+  }
+
+  function statusCounts(rows) {
+    const counts = new Map(Object.keys(STATUS).map((k) => [k, 0]));
+    for (const r of rows) {
+      const key = statusInfo(r.assessment && r.assessment.status).key;
+      counts.set(key, (counts.get(key) || 0) + 1);
+    }
+    return counts;
+  }
+
+  /** "65 priority actions of Mexico 2022: 52 met, 3 partial, 8 gap, 2 n/a." */
+  function scorecardSummary(rows, report) {
+    const parts = [...statusCounts(rows)].filter(([, n]) => n).map(([k, n]) => `${n} ${(STATUS[k] || { word: k }).word}`);
+    const whose = report ? ` of ${reportName(report)}` : "";
+    return `${rows.length} priority action${rows.length === 1 ? "" : "s"}${whose}${parts.length ? ": " : "."}${parts.join(", ")}${parts.length ? "." : ""}`;
+  }
+
+  /** [objective, minor] of "10.6", to sort 12.4 after 12.3 (the report may print it with 12.1). */
+  function paKey(pa) {
+    return String(pa).split(".").map((x) => Number.parseInt(x, 10) || 0);
+  }
+
+  function byPa(a, b) {
+    const [x, y] = [paKey(a.priority_action), paKey(b.priority_action)];
+    return x[0] - y[0] || (x[1] || 0) - (y[1] || 0);
+  }
+
+  /** The objective's title (from its evaluative summary in GET sections), whole and short. */
+  function objectiveTitle(report, n) {
+    const summaries = toc.filter((s) => s.kind === "evaluative_summary" && s.objective === n && s.title);
+    const s = summaries.find((x) => x.report === report) || summaries[0];
+    const whole = s ? plain(s.title) : "";
+    const comma = whole.search(/[,;]/);
+    const short = comma >= 30 && comma <= 110 ? whole.slice(0, comma) : shorten(whole, 100);
+    return { whole, short };
+  }
+
+  function slug(text) {
+    return String(text).replace(/[^A-Za-z0-9_-]+/g, "-");
+  }
+
+  function renderScorecard(rows) {
+    openCell = null;
+    clear(boardBody);
+    clear(legend);
+    const counts = statusCounts(rows);
+    for (const key of Object.keys(STATUS)) {
+      const info = statusInfo(key);
+      legend.append(el("li", {}, statusBadge(info, "sc-swatch"),
+        el("span", { className: "sc-legend-help" }, `${info.help} (${counts.get(key)})`)));
+    }
+    if (counts.get("unknown")) {
+      legend.append(el("li", {}, statusBadge(statusInfo("other"), "sc-swatch"),
+        el("span", { className: "sc-legend-help" }, `another status, named in the cell (${counts.get("unknown")})`)));
+    }
+    if (!rows.length) {
+      boardBody.append(el("p", { className: "empty" }, "This report has no priority actions to show."));
+      return;
+    }
+    const byReport = new Map();
+    for (const r of rows) {
+      if (!byReport.has(r.report)) byReport.set(r.report, []);
+      byReport.get(r.report).push(r);
+    }
+    const several = byReport.size > 1;
+    for (const [report, list] of byReport) {
+      const headingId = `sc-${slug(report)}-heading`;
+      const objectives = renderObjectives(report, list, several ? 4 : 3);
+      boardBody.append(several
+        ? el("section", { className: "sc-report", "aria-labelledby": headingId },
+          el("h3", { className: "sc-report-heading", id: headingId }, reportName(report),
+            el("span", { className: "sc-report-counts" }, ` — ${scorecardSummary(list, "")}`)),
+          objectives)
+        : objectives);
+    }
+  }
+
+  /** One row per objective (every objective of the report, even one without priority actions). */
+  function renderObjectives(report, rows, level) {
+    const numbers = new Set(rows.map((r) => r.objective).filter(Number.isInteger));
+    for (const s of toc) {
+      if (s.report === report && s.kind === "evaluative_summary" && Number.isInteger(s.objective)) numbers.add(s.objective);
+    }
+    const sharing = new Map(); // section id -> the priority actions it holds (joint units: 8.1 and 8.2)
+    for (const r of rows) {
+      if (!sharing.has(r.section_id)) sharing.set(r.section_id, []);
+      sharing.get(r.section_id).push(r.priority_action);
+    }
+    const list = el("ol", { className: "sc-objectives" });
+    const groups = [...numbers].sort((a, b) => a - b).map((n) => [n, rows.filter((r) => r.objective === n)]);
+    const loose = rows.filter((r) => !Number.isInteger(r.objective));
+    if (loose.length) groups.push([null, loose]);
+    for (const [n, members] of groups) {
+      const title = n === null ? { whole: "", short: "" } : objectiveTitle(report, n);
+      const headingId = `sc-${slug(report)}-objective-${n === null ? "other" : n}`;
+      const cells = members.slice().sort(byPa).map((r) => scorecardCell(r,
+        (sharing.get(r.section_id) || []).filter((pa) => pa !== r.priority_action), level + 1));
+      list.append(el("li", { className: "sc-objective" },
+        el(`h${level}`, { className: "sc-objective-head", id: headingId, title: title.whole || null },
+          el("span", { className: "sc-objective-number" }, n === null ? "Other priority actions" : `Objective ${n}`),
+          title.short ? el("span", { className: "sc-objective-title" }, title.short) : null),
+        cells.length
+          ? el("ul", { className: "sc-cells", "aria-labelledby": headingId }, cells)
+          : el("p", { className: "sc-none" }, "No priority action of this objective in the report.")));
+    }
+    return list;
+  }
+
+  /** A cell: a button named by its priority action, title and verdict; it opens the detail below its row. */
+  function scorecardCell(row, partners, level) {
+    const info = statusInfo(row.assessment && row.assessment.status);
+    const pa = String(row.priority_action);
+    const title = plain(row.title).trim().replace(/[.;:\s]+$/, "");
+    const joint = partners.length
+      ? ` Reported in one section with Priority Action${partners.length > 1 ? "s" : ""} ${partners.join(" and ")}.` : "";
+    const button = el("button", {
+      type: "button", id: `sc-${slug(row.report)}-${slug(pa)}`, className: `sc-cell status-${info.key}`,
+      "aria-label": `Priority Action ${pa}, ${info.spoken}${title ? `: ${title}` : ""}.${joint}`, title: title || null,
+      "aria-expanded": "false", "data-pa": pa, "data-status": info.key,
+    },
+    el("span", { className: "sc-num" }, pa),
+    el("span", { className: "sc-label" },
+      info.mark ? el("span", { className: "status-mark", "aria-hidden": "true" }, info.mark) : null,
+      info.mark ? " " : null, info.word),
+    partners.length ? el("span", { className: "sc-joint" }, `with ${partners.join(", ")}`) : null);
+    button.addEventListener("click", () => {
+      if (openCell === button) closeDetail(true);
+      else openDetail(button, row, partners, level);
+    });
+    return el("li", {}, button);
+  }
+
+  function closeDetail(focusCell) {
+    const cell = openCell;
+    if (!cell) return;
+    const box = document.getElementById(cell.getAttribute("aria-controls"));
+    if (box) box.remove();
+    cell.setAttribute("aria-expanded", "false");
+    cell.removeAttribute("aria-controls");
+    cell.classList.remove("is-open");
+    openCell = null;
+    writeHash("");
+    if (focusCell) cell.focus();
+  }
+
+  /** Below the cell's objective: CICAD's clause on the action (with its citation) and the report's
+   *  section in full (GET sections/{id}, as "Show full section" shows it). Focus moves to its heading. */
+  function openDetail(cell, row, partners, level) {
+    closeDetail(false);
+    const info = statusInfo(row.assessment && row.assessment.status);
+    const pa = String(row.priority_action);
+    const id = `${cell.id}-detail`;
+    const heading = el(`h${level}`, { className: "sc-detail-heading", id: `${id}-title`, tabindex: "-1" },
+      `Priority Action ${pa} `, statusBadge(info, "badge assessment-status"));
+    const section = el("div", { className: "full-section sc-section", "aria-busy": "true" },
+      el("p", { className: "sc-loading" }, "Loading the section…"));
+    const close = el("button", { type: "button", className: "button" }, "Close");
+    const box = el("div", { className: "sc-detail", id, role: "region", "aria-labelledby": `${id}-title` },
+      heading,
+      row.title ? el("p", { className: "sc-detail-title" }, plain(row.title)) : null,
+      partners.length ? el("p", { className: "sc-detail-joint" },
+        `The report answers Priority Actions ${[pa, ...partners].sort((a, b) => byPa({ priority_action: a }, { priority_action: b })).join(" and ")} ` +
+        `in one section; CICAD’s verdict here is the one on ${pa}.`) : null,
+      renderAssessment(row.assessment) ||
+        el("p", { className: "sc-no-clause" }, "No clause of CICAD’s evaluative summary judges this priority action."),
+      section,
+      el("div", { className: "sc-detail-actions" }, close));
+    close.addEventListener("click", () => closeDetail(true));
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        closeDetail(true);
+      }
+    });
+    cell.closest(".sc-objective").append(box);
+    cell.setAttribute("aria-expanded", "true");
+    cell.setAttribute("aria-controls", id);
+    cell.classList.add("is-open");
+    openCell = cell;
+    writeHash(pa);
+    heading.focus();
+    fetchSection(row.section_id).then((s) => {
+      clear(section);
+      section.append(...sectionNodes(s, isObject(s.citation) ? s.citation : s, []));
+    }, (err) => {
+      clear(section);
+      section.append(el("p", { className: "error error-inline", role: "alert" }, err.message || String(err)));
+    }).finally(() => section.removeAttribute("aria-busy"));
+  }
+
   /* ---------- reports, scope and filters ---------- */
 
   /** The reports in the index: GET reports, else the ids of GET health, else those of the sections. */
@@ -852,6 +1205,7 @@
       list = [...new Set(sections.map((s) => s.report).filter(Boolean))].map((id) => ({ report_id: id }));
     }
     for (const r of list) reports.set(r.report_id, r);
+    reportList = list;
     return list;
   }
 
@@ -881,7 +1235,14 @@
   function updateScope(list) {
     clear(scopeLine);
     const chosen = reportSelect.value ? reports.get(reportSelect.value) : null;
-    if (chosen || list.length === 1) {
+    if (view === "scorecard" && (chosen || list.length === 1)) {
+      const r = chosen || list[0];
+      scopeLine.append("Scorecard of ", el("strong", {}, r.title || `the ${reportName(r.report_id)} report`),
+        about(r) ? ` (${about(r)})` : "", list.length > 1 ? ` — 1 of ${list.length} reports.` : ".");
+    } else if (view === "scorecard" && list.length > 1) {
+      scopeLine.append("Scorecards of ", el("strong", {}, `all ${list.length} reports`),
+        ", one after another. Choose a report to see one.");
+    } else if (chosen || list.length === 1) {
       const r = chosen || list[0];
       scopeLine.append("Searching ", el("strong", {}, r.title || `the ${reportName(r.report_id)} report`),
         about(r) ? ` (${about(r)})` : "", list.length > 1 ? ` — 1 of ${list.length} reports.` : ".");
@@ -903,8 +1264,17 @@
     }
     const list = await loadReports(sections);
     fillReports(list);
-    reportSelect.addEventListener("change", () => updateScope(list));
+    reportSelect.addEventListener("change", () => {
+      updateScope(list);
+      syncScorecardLink();
+      if (view === "scorecard") {
+        writeHash("");
+        showScorecard("");
+      }
+    });
+    syncScorecardLink();
     if (!Array.isArray(sections)) return;
+    toc = sections.filter(isObject);
     const titles = new Map();
     for (const s of sections) {
       if (!Number.isInteger(s.objective)) continue;
@@ -944,7 +1314,19 @@
   });
 
   const askNow = restoreFromUrl();
+  const start = hashState() || { view: "search" };
+  if (start.view === "scorecard" && start.report) reportSelect.dataset.wanted = start.report;
   const filtersReady = loadFilters();
-  if (askNow) filtersReady.then(ask);
+  pendingAsk = askNow && start.view === "scorecard"; // asked when the reader goes back to the search
+  if (start.view === "scorecard") {
+    setView("scorecard");
+    showScorecard(start.pa, start.report);
+  } else if (askNow) filtersReady.then(ask);
   else question.focus();
+  window.addEventListener("hashchange", () => applyHash());
+  skipLink.addEventListener("click", (event) => {
+    if (view !== "scorecard") return;
+    event.preventDefault(); // keep #scorecard=... in the address
+    board.focus();
+  });
 })();
