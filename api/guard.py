@@ -47,8 +47,9 @@ def allowed_hosts(bind_host: str, extra: Iterable[str] = ()) -> list[str]:
     ['127.0.0.1', 'localhost', '::1', 'memqa.example.org']
     """
     hosts = list(LOOPBACK_HOSTS)
-    if bind_host not in ("0.0.0.0", "::", ""):
-        hosts.append(bind_host.strip("[]"))
+    bound = bind_host.strip("[]").lower()
+    if bind_host not in ("0.0.0.0", "::", "") and bound not in hosts:  # 127.0.0.1 is already a loopback name
+        hosts.append(bound)
     for h in extra:
         h = h.strip().lower()
         if h and h not in hosts:
