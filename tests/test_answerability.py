@@ -64,6 +64,11 @@ def test_asks_other_report(question, expected):
     ("Who heads the National Guard?", False, True),
     ("¿Quién dirige la FGR?", False, True),
     ("Which agencies are ION focal points?", False, False),
+    ("What was the National Guard's counternarcotics budget for 2022?", True, False),  # a money amount
+    ("¿Cuál es el presupuesto anual del programa?", True, False),
+    ("What is the street price of methamphetamine?", True, False),
+    ("Quel est le budget de la COFEPRIS en pesos ?", True, False),
+    ("Which agency administers seized assets?", False, False),
 ])
 def test_question_patterns(question, quantity, person):
     assert bool(QUANTITY_RE.search(question)) is quantity
@@ -135,3 +140,18 @@ def test_a_missing_or_corrupt_calibration_names_the_fix(tmp_path):
     bad.write_text("{", encoding="utf-8")
     with pytest.raises(CalibrationError, match="unreadable"):
         load_calibration(bad)
+
+
+@pytest.mark.parametrize("question, area", [
+    ("Which school-based drug prevention programmes does Mexico run?", "demand_reduction"),
+    ("¿Qué programas de prevención escolar tiene México?", "demand_reduction"),
+    ("Quels programmes de prévention en milieu scolaire le Mexique met-il en œuvre ?", "demand_reduction"),
+    ("What is the prevalence of cocaine use among adults?", "research"),
+    ("How does Mexico prevent the diversion of precursor chemicals?", None),  # "prevent" alone is this report's
+    ("Does Mexico train personnel to detect clandestine laboratories?", None),
+])
+def test_other_thematic_areas_from_word_sets(question, area):
+    from memqa.vocabulary import other_areas_named
+
+    got = other_areas_named(question, ["supply_reduction"])
+    assert (next(iter(got), None)) == area, got

@@ -31,7 +31,7 @@ import numpy as np
 from .errors import CalibrationError
 from .extract import fits, question_type
 from .lexical import fold, tokenize
-from .vocabulary import area_of, area_report, countries_named, country_aliases, other_areas_named
+from .vocabulary import area_of, area_report, countries_named, country_aliases, marker_in, other_areas_named
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
             "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
@@ -61,7 +61,10 @@ CALIBRATION = Path(__file__).with_name("data") / "calibration.json"
 
 QUANTITY_RE = re.compile(
     r"\b(how (many|much)|what (was|is) the (total|number|amount|value|price|budget|rate)|number of|"
-    r"cu[aá]nt[oa]s?|qu[eé] cantidad|quant[oa]s?|combien|quel (est le )?(nombre|montant|budget))\b", re.I)
+    r"cu[aá]nt[oa]s?|qu[eé] cantidad|quant[oa]s?|combien|quel (est le )?(nombre|montant|budget)|"
+    # a money amount, price, share or rate asked for anywhere in the question
+    r"budgets?|presupuestos?|or[cç]amentos?|price|precio|pre[cç]o|prix|percentage|porcentaje|percentagem|"
+    r"pourcentage|(?:in|en|em) (?:pesos|dollars|d[oó]lares|usd))\b", re.I)
 PERSON_RE = re.compile(
     r"\b(who (is|was|heads|leads|directs|runs|chairs)|name of the (director|head|minister|commander)|"
     r"qui[eé]n (es|era|dirige|encabeza)|quem (é|dirige|chefia)|qui (est|dirige))\b", re.I)
@@ -216,7 +219,7 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     other_country = float(any(w not in texts for w in others))
     other_report = float(asks_other_report(question, meta)) if top else 0.0
     areas = other_areas_named(question, {area_of(str(m.get("thematic_area", ""))) for m in reports.values()})
-    other_area = float(any(fold(w) not in texts for w in areas.values()))
+    other_area = float(any(not marker_in(w, texts) for w in areas.values()))
     qtype = question_type(question)
     type_gap = 0.0
     if qtype in ("date", "person", "law", "place") and seg_scores is not None and top:

@@ -84,19 +84,38 @@ def area_of(thematic_area: str) -> str | None:
                  if any(fold(title) in t for title in area["title"])), None)
 
 
+@lru_cache(maxsize=4096)
+def _marker_res(marker: str) -> tuple[re.Pattern, ...]:
+    """A marker is a phrase ("harm reduction") or words that must all occur, in any order
+    ("school + prevention"); each word or phrase also matches with a plural ending."""
+    return tuple(re.compile(r"(?<!\w)" + re.escape(part.strip()) + r"(?:s|es)?(?!\w)")
+                 for part in fold(marker).split("+") if part.strip())
+
+
+def marker_in(marker: str, text: str) -> bool:
+    """Whether every part of a vocabulary marker occurs in (folded) ``text``.
+
+    >>> marker_in("school + prevention", "Which prevention programmes run in schools?")
+    True
+    >>> marker_in("school + prevention", "How does Mexico prevent diversion?"), marker_in("treatment", "treatments")
+    (False, True)
+    """
+    t = fold(text)
+    return all(rx.search(t) for rx in _marker_res(marker))
+
+
 def other_areas_named(text: str, own: Iterable[str | None]) -> dict[str, str]:
-    """Thematic areas other than ``own`` whose marker words ``text`` uses: {area: the word found}.
+    """Thematic areas other than ``own`` whose marker words ``text`` uses: {area: the marker found}.
 
     >>> other_areas_named("What harm reduction services exist?", ["supply_reduction"])
     {'demand_reduction': 'harm reduction'}
     """
-    t = fold(text)
     mine = set(own)
     out = {}
     for key, area in vocabulary()["thematic_areas"].items():
         if key in mine:
             continue
-        hit = next((w for w in area["words"] if _phrase_re(fold(w)).search(t)), None)
+        hit = next((w for w in area["words"] if marker_in(w, text)), None)
         if hit:
             out[key] = hit
     return out
