@@ -396,7 +396,7 @@ def test_openai_tool_list(client):
     r = client.get("/tools/openai.json")
     assert r.status_code == 200
     assert r.json() == openai_tools(client.app_assistant) if hasattr(client, "app_assistant") else True
-    assert [t["function"]["name"] for t in r.json()] == ["search_report", "get_section", "list_sections", "compare"]
+    assert [t["function"]["name"] for t in r.json()] == ["search_report", "get_section", "list_sections", "compare", "scorecard"]
     assert r.json()[0]["function"]["name"] == "search_report"
 
 

@@ -334,7 +334,7 @@ def test_call_tool_takes_json_strings_names_and_the_detail_flag(fake_assistant):
 # ---------------------------------------------------------------------------- OpenAI function calling
 def test_openai_tools_schema(fake_assistant):
     tools = openai_tools(fake_assistant)
-    assert [t["function"]["name"] for t in tools] == ["search_report", "get_section", "list_sections", "compare"]
+    assert [t["function"]["name"] for t in tools] == ["search_report", "get_section", "list_sections", "compare", "scorecard"]
     tool = tools[0]
     assert tool["type"] == "function"
     fn = tool["function"]
@@ -396,3 +396,20 @@ def test_call_tool_runs_each_tool(fake_assistant):
     assert "Priority Action 2.4" in call_tool(fake_assistant, "get_section", {"id": "pa-2.4"})
     assert "citable units" in call_tool(fake_assistant, "list_sections", {})
     assert "tokens" in call_tool(fake_assistant, "search_report", {"question": "ION focal points", "k": 2})
+
+
+def test_scorecard_tool_over_function_calling_lists_gaps_with_cited_clauses(fake_assistant):
+    """A gap-listing question is answered from CICAD's verdicts (issue 15), on every chat surface."""
+    from memqa.tools import call_tool
+
+    text = call_tool(fake_assistant, "scorecard", '{"status": "gap"}')
+    rows = [r for r in fake_assistant.scorecard() if r.assessment.status == "gap"]
+    assert rows and len(text.splitlines()) == len(rows)
+    for r, line in zip(rows, text.splitlines()):
+        assert f" {r.priority_action} [gap] " in line and r.assessment.citation.place() in line
+    with pytest.raises(BadQuestionError, match="status"):
+        call_tool(fake_assistant, "scorecard", {"status": "bad"})
+    with pytest.raises(BadQuestionError, match="report"):
+        call_tool(fake_assistant, "scorecard", {"report": "nowhere-2020"})
+    with pytest.raises(BadQuestionError, match="colour"):
+        call_tool(fake_assistant, "scorecard", {"colour": "red"})

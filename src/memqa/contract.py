@@ -170,6 +170,32 @@ class CompareArgs(BaseModel):
         json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": QUESTION_PATTERN})
 
 
+SCORECARD_STATUSES = ("positive", "gap", "partial", "not_applicable", "none")
+
+
+class ScorecardArgs(BaseModel):
+    """Which verdicts to list: one report's (default every report's), optionally one status only."""
+
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [{}, {"status": "gap"}]})
+
+    report: str | None = Field(None, description="Only this report id (default: every report).")
+    status: Literal[SCORECARD_STATUSES] | None = Field(  # type: ignore[valid-type]
+        None, description="Only this status: positive (the country does it), gap (it does not), partial, "
+        "not_applicable, none (no verdict found).")
+
+
+def scorecard_args_model(reports: list[str]) -> type[ScorecardArgs]:
+    """``ScorecardArgs`` with ``report`` restricted to the index's report ids."""
+    if not reports:
+        return ScorecardArgs
+    return create_model(
+        "ScorecardArgs", __base__=ScorecardArgs, __doc__=ScorecardArgs.__doc__,
+        report=(Literal.__getitem__(tuple(reports)) | None, Field(
+            None, description="Only this report id (default: every report).", examples=reports[:1])),
+    )
+
+
 def compare_args_model(reports: list[str]) -> type[CompareArgs]:
     """``CompareArgs`` with ``reports`` restricted to the index's report ids."""
     if not reports:

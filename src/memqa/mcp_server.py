@@ -25,12 +25,11 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from . import __version__
-from .contract import check_args
+from .contract import SCORECARD_STATUSES, check_args
 from .errors import MemqaError
 from .limits import K_DEFAULT
 from .mcp_guard import CheckedServer
-from .render import to_json
-from .tools import compare_result, search_result, section_result, toc_result
+from .tools import compare_result, scorecard_result, search_result, section_result, toc_result
 from .toolspec import (
     GET_SECTION_ID,
     LIST_DETAIL,
@@ -42,6 +41,8 @@ from .toolspec import (
     get_section_description,
     instructions,
     list_sections_description,
+    scorecard_description,
+    scorecard_parameters,
     search_description,
     search_parameters,
     search_tool_model,
@@ -99,10 +100,11 @@ def create_server(assistant, corpus_watch=None) -> MCPServer:
 
     Question, K, Objective = arg("question", str), arg("k", int), arg("objective", int | None)
     MaxTokens, Kind, Report = arg("max_tokens", int | None), arg("kind", str | None), arg("report", str | None)
-    ScorecardReport = Annotated[str | None, Field(description="Only this report id (default: all).")]
+    sprops = scorecard_parameters(assistant)["properties"]
+    ScorecardReport = Annotated[str | None, Field(description=sprops["report"]["description"])]
     ScorecardStatus = Annotated[str | None, Field(
-        description="Only this status: positive, gap, partial, not_applicable or none.",
-        json_schema_extra={"enum": ["positive", "gap", "partial", "not_applicable", "none", None]})]
+        description=sprops["status"]["description"],
+        json_schema_extra={"enum": [*SCORECARD_STATUSES, None]})]
     Country, Year, Round = arg("country", str | None), arg("year", int | None), arg("round", str | None)
     ThematicArea, Language = arg("thematic_area", str | None), arg("language", str | None)
     SectionId = Annotated[str, Field(description=GET_SECTION_ID)]
@@ -150,22 +152,12 @@ def create_server(assistant, corpus_watch=None) -> MCPServer:
         return _result(*toc_result(assistant.sections, bool(detail), assistant.report_metas))
 
     @server.tool(name="scorecard", title="CICAD's verdicts", annotations=READ_ONLY,
-                 description="CICAD MEM evaluation reports: CICAD's verdict on every priority action of a report (or "
-                 "of the library): status "
-                 "(positive = the country does it, gap = it does not, partial, not_applicable, none = no verdict "
-                 "found) with the evaluative-summary clause, verbatim and cited. Use it for questions such as "
-                 "'Which priority actions does the country not meet?' or 'What gaps did CICAD find?'.")
+                 description=scorecard_description(assistant))
     def scorecard(report: ScorecardReport = None, status: ScorecardStatus = None) -> CallToolResult:
         try:
-            rows = [r for r in assistant.scorecard(report) if status is None or r.assessment.status == status]
+            return _result(*scorecard_result(assistant, report, status))
         except MemqaError as e:
             raise ToolError(str(e)) from e
-        text = "\n".join(
-            f"{r.priority_action} [{r.assessment.status}] {r.title[:90]} — "
-            + (f"{r.assessment.text} ({r.assessment.citation.label}, lines {r.assessment.citation.start_line}–"
-               f"{r.assessment.citation.end_line})" if r.assessment.citation else "no clause found")
-            for r in rows) or "No priority action has that status."
-        return _result(text, {"rows": to_json(rows), "count": len(rows)})
 
     return server
 

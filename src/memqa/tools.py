@@ -353,6 +353,21 @@ def comparison_text(c: Comparison, tokens: int = 0) -> str:
     return f"{render_comparison(c)}\n[{tokens} tokens ({ENCODING})]"
 
 
+def scorecard_result(assistant, report: str | None = None, status: str | None = None) -> tuple[str, dict]:
+    """(text, structured) for the ``scorecard`` tool: one line per priority action with CICAD's verdict and
+    the cited clause; arguments checked by ``memqa.contract`` as on HTTP."""
+    from .toolspec import scorecard_tool_model
+
+    a = check_args(scorecard_tool_model(assistant), {"report": report, "status": status})
+    rows = [r for r in assistant.scorecard(a.report) if a.status is None or r.assessment.status == a.status]
+    text = "\n".join(
+        f"{r.report} {r.priority_action} [{r.assessment.status}] {r.title[:90]} — "
+        + (f"{' '.join(r.assessment.text.split())} ({r.assessment.citation.label}, {r.assessment.citation.place()})"
+           if r.assessment.citation else "no clause found")
+        for r in rows) or "No priority action has that status."
+    return text, {"rows": to_json(rows), "count": len(rows)}
+
+
 def compare_result(assistant, priority_action: str, reports: list[str] | None = None,
                    question: str | None = None) -> tuple[str, dict]:
     """(text, structured) for the ``compare`` tool; arguments checked by ``memqa.contract`` as on HTTP."""
@@ -367,8 +382,8 @@ def compare_result(assistant, priority_action: str, reports: list[str] | None = 
 
 def call_tool(assistant, name: str, arguments: object) -> str:
     """Run one chat-tool call by name, as OpenAI-style function calling sends it (arguments as a dict or
-    the JSON string of one), and return the text for the model: ``search_report``, ``get_section`` or
-    ``list_sections`` or ``compare``. Every argument is checked against the tool's schema (``memqa.toolspec``, the same
+    the JSON string of one), and return the text for the model: ``search_report``, ``get_section``,
+    ``list_sections``, ``compare`` or ``scorecard``. Every argument is checked against the tool's schema (``memqa.toolspec``, the same
     models MCP and HTTP use), so an unknown or misspelt one raises ``BadQuestionError`` naming the accepted
     fields; an unknown section raises ``NotFoundError``; nothing raises ``TypeError``.
 
@@ -376,7 +391,14 @@ def call_tool(assistant, name: str, arguments: object) -> str:
     """
     import json
 
-    from .toolspec import TOOL_NAMES, GetSectionArgs, ListSectionsArgs, compare_tool_model, search_tool_model
+    from .toolspec import (
+        TOOL_NAMES,
+        GetSectionArgs,
+        ListSectionsArgs,
+        compare_tool_model,
+        scorecard_tool_model,
+        search_tool_model,
+    )
 
     if isinstance(arguments, str | bytes):
         try:
@@ -401,4 +423,7 @@ def call_tool(assistant, name: str, arguments: object) -> str:
     if name == "compare":
         a = check_args(compare_tool_model(assistant), args)
         return compare_result(assistant, a.priority_action, reports=a.reports, question=a.question)[0]
+    if name == "scorecard":
+        a = check_args(scorecard_tool_model(assistant), args)
+        return scorecard_result(assistant, a.report, a.status)[0]
     raise BadQuestionError(f"unknown tool {name!r}; memqa's tools are {', '.join(TOOL_NAMES)}.")

@@ -10,7 +10,15 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .contract import CompareArgs, SearchArgs, ToolSearchArgs, compare_args_model, search_args_model
+from .contract import (
+    CompareArgs,
+    ScorecardArgs,
+    SearchArgs,
+    ToolSearchArgs,
+    compare_args_model,
+    scorecard_args_model,
+    search_args_model,
+)
 from .tools import shorten
 
 GET_SECTION_ID = (
@@ -18,7 +26,7 @@ GET_SECTION_ID = (
     "Priority Action 5.4, '<report>/summary-3' for the evaluative summary of objective 3, '<report>/preface'. "
     "'Priority Action 5.4', 'pa-5.4' or '5.4' also work (add '<report>/' when several reports have it)."
 )
-TOOL_NAMES = ("search_report", "get_section", "list_sections", "compare")
+TOOL_NAMES = ("search_report", "get_section", "list_sections", "compare", "scorecard")
 LIST_DETAIL = ("False (default): a compact contents, ids with titles cut to a few words. True: every unit with "
                "its full id, full title and source lines (about four times the tokens).")
 
@@ -138,6 +146,29 @@ def compare_description(assistant=None) -> str:
     )
 
 
+@lru_cache(maxsize=8)
+def scorecard_tool_model(assistant=None) -> type[ScorecardArgs]:
+    """``ScorecardArgs`` narrowed to the loaded index's report ids."""
+    return ScorecardArgs if assistant is None else scorecard_args_model(list(assistant.reports))
+
+
+def scorecard_description(assistant=None) -> str:
+    return (
+        "CICAD's verdict on every priority action of a CICAD MEM evaluation report (or of the whole library): "
+        "status — positive (the country does it), gap (it does not), partial, not_applicable, none (no verdict "
+        "found) — with the evaluative-summary clause, verbatim and cited. " + scope(assistant) + " Use it for "
+        "questions such as 'Which priority actions does the country not meet?' or 'What gaps did CICAD find?' "
+        "(status='gap', then 'partial'); quote the clauses with their citations."
+    )
+
+
+def scorecard_parameters(assistant=None) -> dict:
+    """JSON schema of ``scorecard``'s arguments (MCP and OpenAI function calling)."""
+    schema = _parameters(scorecard_tool_model(assistant))
+    schema.pop("examples", None)
+    return schema
+
+
 def search_parameters(assistant=None) -> dict:
     """JSON schema of ``search_report``'s arguments (MCP and OpenAI function calling)."""
     schema = search_tool_model(assistant).model_json_schema()
@@ -179,10 +210,10 @@ def list_sections_parameters() -> dict:
 
 
 def openai_tools(assistant=None) -> list[dict]:
-    """The OpenAI function-calling ``tools`` list: search_report, get_section, list_sections, compare.
+    """The OpenAI function-calling ``tools`` list: search_report, get_section, list_sections, compare, scorecard.
 
     >>> [t["function"]["name"] for t in openai_tools()]
-    ['search_report', 'get_section', 'list_sections', 'compare']
+    ['search_report', 'get_section', 'list_sections', 'compare', 'scorecard']
     """
     def tool(name: str, description: str, parameters: dict) -> dict:
         return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
@@ -192,4 +223,5 @@ def openai_tools(assistant=None) -> list[dict]:
         tool("get_section", get_section_description(assistant), get_section_parameters()),
         tool("list_sections", list_sections_description(assistant), list_sections_parameters()),
         tool("compare", compare_description(assistant), compare_parameters(assistant)),
+        tool("scorecard", scorecard_description(assistant), scorecard_parameters(assistant)),
     ]
