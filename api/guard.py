@@ -47,7 +47,7 @@ def allowed_hosts(bind_host: str, extra: Iterable[str] = ()) -> list[str]:
     ['127.0.0.1', 'localhost', '::1', 'memqa.example.org']
     """
     hosts = list(LOOPBACK_HOSTS)
-    if bind_host not in ("0.0.0.0", "::", ""):
+    if bind_host not in ("0.0.0.0", "::", "") and bind_host.strip("[]") not in hosts:
         hosts.append(bind_host.strip("[]"))
     for h in extra:
         h = h.strip().lower()
