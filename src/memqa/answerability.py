@@ -192,7 +192,9 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     top = order[:3]
     sections = retriever.sections
     lex_units = us.get("lexical")
-    known, unknown = retriever.lexical.known_terms(question)
+    # Lexical signals in the language of the top unit's report (its BM25 index and tokenizer).
+    lang = retriever.unit_language[top[0]] if top else "en"
+    known, unknown = retriever.lexical.known_terms(question, lang)
     lex_best = float(lex_units[top[0]]) if (lex_units is not None and top) else 0.0
     lex_top = (lex_best if math.isfinite(lex_best) else 0.0) / (len(known) + 1)
     texts = " ".join(fold(sections[i].text) for i in top)
@@ -208,9 +210,9 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
                 g = retriever.segments[gi]
                 if has_quantity(sections[i].text[g.start : g.end]):
                     has_number = True
-    q_terms = tokenize(question)
+    q_terms = tokenize(question, lang)
     n_terms = max(1, len(q_terms))
-    top_terms = set(tokenize(sections[top[0]].text + " " + sections[top[0]].title)) if top else set()
+    top_terms = set(tokenize(sections[top[0]].text + " " + sections[top[0]].title, lang)) if top else set()
     weights = [retriever.lexical.idf(t) for t in q_terms]
     idf_cov = sum(w for t, w in zip(q_terms, weights) if t in top_terms) / sum(weights) if weights else 1.0
     meta = reports.get(sections[top[0]].report, {}) if top else {}

@@ -27,7 +27,7 @@ from .encoders import Encoder, load_encoder
 from .errors import BadQuestionError, NotFoundError, StaleIndexError
 from .extract import extract, question_type
 from .highlight import highlights, widen
-from .lexical import tokenize
+from .lexical import QueryTerms
 from .library import Library, canonical, comparison_notice, priority_action_number
 from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS, UNIT_SHOW_TOKENS
 from .ranking import RankConfig, top_k
@@ -249,7 +249,7 @@ class Assistant:
         t_rank = time.perf_counter() - t0
         r = ranking.retrieval
         t3 = time.perf_counter()
-        q_terms = set(tokenize(ranking.question))
+        q_terms = QueryTerms(ranking.question)
         seg_scores = r.segment_scores[self.retriever.sentence_encoder]
         hits = [self._hit(rank, unit, r, config, seg_scores, q_terms)
                 for rank, unit in enumerate(ranking.order[:k], start=1)]
@@ -260,11 +260,11 @@ class Assistant:
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
 
-    def direct_answer(self, ranking: Ranking, q_terms: set[str] | None = None) -> DirectAnswer | None:
+    def direct_answer(self, ranking: Ranking, q_terms: QueryTerms | None = None) -> DirectAnswer | None:
         """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
         if not ranking.verdict.answerable or not ranking.order:
             return None
-        terms = q_terms if q_terms is not None else set(tokenize(ranking.question))
+        terms = q_terms if q_terms is not None else QueryTerms(ranking.question)
         seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
         direct = extract(ranking.question, question_type(ranking.question), self.retriever,
                          list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms)
@@ -294,7 +294,7 @@ class Assistant:
                        start_char=sec.start_char + a, end_char=sec.start_char + b, tokens=0)
 
     def _hit(self, rank: int, unit: int, r: Retrieval, config: RankConfig, seg_scores: np.ndarray,
-             q_terms: set[str]) -> Hit:
+             q_terms: QueryTerms) -> Hit:
         sec = self.sections[unit]
         shown = self._shown(unit, r, config)
         return Hit(rank=rank, score=round(float(r.fused[unit]), 6), text=shown.text,
@@ -364,13 +364,13 @@ class Assistant:
             where = "no report" if not reports else f"none of {', '.join(scope)}"
             raise NotFoundError(f"{where} has Priority Action {number}; see `memqa sections` (GET /sections) for "
                                 "the priority actions of each report.")
-        r, q, seg_scores, q_terms = None, None, None, set()
+        r, q, seg_scores, q_terms = None, None, None, None
         if question is not None:
             q = self.check_question(question)
             mask = np.zeros(len(self.sections), dtype=bool)
             mask[list(units.values())] = True
             r = self.retriever.retrieve(q, self.config, mask)
-            seg_scores, q_terms = r.segment_scores[self.retriever.sentence_encoder], set(tokenize(q))
+            seg_scores, q_terms = r.segment_scores[self.retriever.sentence_encoder], QueryTerms(q)
         found = []
         for rid, unit in units.items():
             sec, meta = self.sections[unit], self.library.metas[rid]

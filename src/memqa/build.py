@@ -21,7 +21,8 @@ from .corpus import CorpusFile, load_corpus
 from .encoders import Encoder
 from .freshness import corpus_digest
 from .indexdir import check_destination
-from .lexical import LexicalIndex, tokenize
+from .lexical import LexicalIndex, language_key, tokenize
+from .limits import BM25_B, BM25_K1
 from .segments import clean, segment
 from .store import SegmentRef, read_manifest, save_index
 from .tokens import count_tokens
@@ -42,7 +43,8 @@ def corpus_segments(sections: Sequence[Section]) -> tuple[SegmentRef, ...]:
 
 
 def prepare_report(f: CorpusFile, key: str, settings: ChunkSettings, encoders: Sequence[Encoder]) -> ReportParts:
-    """Parse, chunk and segment one report, and tokenize its passages for BM25 (no model call)."""
+    """Parse, chunk and segment one report, and tokenize its passages for BM25 in the report's language
+    (no model call)."""
     from .parsing import parse_report
 
     r = parse_report(f.raw, f.meta)
@@ -52,7 +54,9 @@ def prepare_report(f: CorpusFile, key: str, settings: ChunkSettings, encoders: S
 
     passages = chunk_sections(r.sections, r.text, count_enc, count_tokens, settings)
     title = {s.id: s.title for s in r.sections}
-    tokens = tuple(tuple(tokenize(clean(p.text) + "\n" + title[p.section_id]) or ["__empty__"]) for p in passages)
+    lang = language_key(f.meta.language)
+    tokens = tuple(tuple(tokenize(clean(p.text) + "\n" + title[p.section_id], lang) or ["__empty__"])
+                   for p in passages)
     return ReportParts(f.meta.report_id, key, r.sections, passages, corpus_segments(r.sections), tokens,
                        len(r.headings))
 
@@ -192,7 +196,10 @@ def build_index(
         sections = tuple(s for r in reports for s in r.sections)
         passages = tuple(p for r in reports for p in r.passages)
         segments = tuple(g for r in reports for g in r.segments)
-        lexical = LexicalIndex.from_tokens([t for r in reports for t in r.tokens])
+        # One BM25 index; each passage holds tokens of its report's language (prepare_report), and the index
+        # records that language so a question is tokenised the same way for it.
+        doc_langs = [language_key(f.meta.language) for f, r in zip(files, reports) for _ in r.tokens]
+        lexical = LexicalIndex.from_tokens([t for r in reports for t in r.tokens], doc_langs)
         ids = [f.meta.report_id for f in files]
         manifest = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -206,7 +213,9 @@ def build_index(
                 for m, f in ((f.meta, f) for f in files)
             ],
             "chunking": {**eff.as_dict(), "requested_max_tokens": settings.max_tokens},
-            "lexical": {"library": "bm25s", "k1": 1.2, "b": 0.75, "tokenizer": "fold+snowball-english"},
+            "lexical": {"library": "bm25s", "k1": BM25_K1, "b": BM25_B,
+                        "tokenizer": "fold+stopwords+snowball in each report's language",
+                        "passages_by_language": {lang: doc_langs.count(lang) for lang in lexical.languages}},
             "counts": {"reports": len(reports), "sections": len(sections), "passages": len(passages),
                        "segments": len(segments), "headings": sum(r.headings for r in reports)},
             "build": {"parsed": parsed, "embedded": embedded, "reused": reused,

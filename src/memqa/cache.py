@@ -45,8 +45,8 @@ CACHE_DIR = "cache"
 CACHE_FORMAT = "memqa-cache/1"
 # The ingest code whose source is part of every report key (edit one and every report is re-parsed);
 # corpus and pdf too: a report's text is what the PDF extractor makes of its bytes.
-INGEST_MODULES = ("corpus", "pdf", "parsing", "chunking", "segments", "lexical", "tokens", "types", "build",
-                  "cache", "store")
+INGEST_MODULES = ("corpus", "pdf", "parsing", "chunking", "segments", "lexical", "stopwords", "tokens", "types",
+                  "build", "cache", "store")
 
 
 @lru_cache(maxsize=1)

@@ -128,13 +128,56 @@ def cmd_build(args) -> int:
     encoders = [load_encoder(e.strip()) for e in args.encoders.split(",") if e.strip()]
     m = build_index(Path(args.corpus), Path(args.index), encoders,
                     ChunkSettings(max_tokens=args.max_tokens, overlap=args.overlap), progress=_progress())
+    print_build(args, m)
+    return 0
+
+
+def previous_build(index: Path) -> tuple[str | None, dict]:
+    """The encoders (comma-separated) and chunk settings of the index at ``index``, if it is readable."""
+    from .store import read_manifest
+
+    try:
+        m = read_manifest(index)
+    except MemqaError:
+        return None, {}
+    chunking = m.get("chunking", {})
+    return (",".join(e["id"] for e in m["encoders"]),
+            {"max_tokens": chunking.get("requested_max_tokens", chunking.get("max_tokens")),
+             "overlap": chunking.get("overlap")})
+
+
+def cmd_add(args) -> int:
+    from .add import apply_add, plan_add
+    from .chunking import ChunkSettings
+    from .encoders import load_encoder
+
+    # Everything about the file and the corpus is checked before a model loads or a file is copied.
+    plan = plan_add(args.path, Path(args.corpus), Path(args.index), report_id=args.id, force=args.force)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # unwinds: the copy is undone
+    # The same build as the index's last one: its encoders and chunk settings, unless given.
+    built_encoders, built_chunking = previous_build(Path(args.index))
+    names = args.encoders or built_encoders or DEFAULT_ENCODERS
+    settings = ChunkSettings(max_tokens=args.max_tokens or built_chunking.get("max_tokens") or 256,
+                             overlap=args.overlap if args.overlap is not None else built_chunking.get("overlap", 1))
+    encoders = [load_encoder(e.strip()) for e in names.split(",") if e.strip()]
+    added = apply_add(plan, Path(args.index), encoders, settings, progress=_progress())
+    if added.already:
+        print(f"{plan.report_id} is already in the corpus as {added.already}; nothing copied")
+    else:
+        extra = f", replacing {', '.join(added.removed)}" if added.removed else ""
+        print(f"added {plan.report_id}: {plan.source} -> {Path(args.corpus) / added.written[-1]}"
+              + (f" (+ {added.written[0]})" if len(added.written) > 1 else "") + extra)
+    print_build(args, added.manifest)
+    return 0
+
+
+def print_build(args, m: dict) -> None:
     c = m["counts"]
     print(f"built {args.index}: {c['reports']} report(s), {c['sections']} citable units, {c['passages']} passages, "
           f"{c['segments']} sentences, encoders {', '.join(e['id'] for e in m['encoders'])} "
           f"in {m['build_seconds']:.1f}s")
     for line in build_summary(m):
         print("  " + line)
-    return 0
 
 
 def _names(ids: list[str], most: int = 8) -> str:
@@ -295,6 +338,18 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--max-tokens", type=int, default=256, help="passage window in encoder tokens, capped by each encoder's limit (default 256)")
     b.add_argument("--overlap", type=int, default=1, help="sentences shared by neighbouring windows (default 1)")
     b.set_defaults(func=cmd_build)
+
+    ad = sub.add_parser("add", help="copy a report (.pdf or .txt) into the corpus and rebuild the index")
+    common(ad)
+    ad.add_argument("path", help="the report's .pdf, or its .txt; a .json of metadata with the same name beside it "
+                                 "is copied too")
+    ad.add_argument("--id", help="report id, e.g. mexico-2022 (default: the metadata's report_id, from the .json or "
+                                 "the PDF's cover, else the file name)")
+    ad.add_argument("--force", action="store_true", help="replace the report the corpus holds under that id")
+    ad.add_argument("--encoders", help="as memqa build (default: those of the current index, else e5)")
+    ad.add_argument("--max-tokens", type=int, help="as memqa build (default: the current index's, else 256)")
+    ad.add_argument("--overlap", type=int, help="as memqa build (default: the current index's, else 1)")
+    ad.set_defaults(func=cmd_add)
 
     a = sub.add_parser("ask", help="ask a question; prints cited passages")
     common(a)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 import warnings
@@ -157,8 +158,44 @@ def _num(x: float | None) -> str:
     return "–" if x is None or x != x else f"{x:.2f}"
 
 
+MARKUP_RE = re.compile(r"\*+|<[^<>\n]{1,80}>")  # the .txt's *emphasis* and stray tags (a PDF shows formatting)
+
+
+def loose(text: str) -> tuple[str, list[int]]:
+    """``text`` without markup and with whitespace runs as one space, and the source offset of each character.
+
+    >>> flat, pos = loose("of *Ley*  de")
+    >>> flat, pos
+    ('of Ley de', [0, 1, 2, 4, 5, 6, 8, 10, 11])
+    """
+    out: list[str] = []
+    pos: list[int] = []
+    marks = [(m.start(), m.end()) for m in MARKUP_RE.finditer(text)]
+    k = 0
+    i = 0
+    while i < len(text):
+        if k < len(marks) and i == marks[k][0]:
+            i = marks[k][1]
+            k += 1
+            continue
+        ch = text[i]
+        if ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                pos.append(i)
+        else:
+            out.append(ch)
+            pos.append(i)
+        i += 1
+    return "".join(out), pos
+
+
 def gold_spans(assistant, units: Sequence[str]) -> list[tuple[int, int]]:
-    """Source offsets of each gold answer unit (verbatim report text), found in the indexed sections."""
+    """Source offsets of each gold answer unit (verbatim report text), found in the indexed sections.
+
+    A unit not found verbatim is looked for modulo the .txt's markup and whitespace: the gold units are
+    quoted from the .txt, whose ``*emphasis*`` a PDF edition of the same report prints as italics.
+    """
     out = []
     for u in units:
         for sec in assistant.sections:
@@ -166,6 +203,14 @@ def gold_spans(assistant, units: Sequence[str]) -> list[tuple[int, int]]:
             if i >= 0:
                 out.append((sec.start_char + i, sec.start_char + i + len(u)))
                 break
+        else:
+            want = loose(u)[0].strip()
+            for sec in assistant.sections:
+                flat, pos = loose(sec.text)
+                i = flat.find(want) if want else -1
+                if i >= 0:
+                    out.append((sec.start_char + pos[i], sec.start_char + pos[i + len(want) - 1] + 1))
+                    break
     return out
 
 

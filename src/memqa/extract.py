@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lexical import fold, tokenize
+from .lexical import QueryTerms, fold, tokenize
 from .types import AnswerUnit, Citation, DirectAnswer
 
 QTYPE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
@@ -144,7 +144,7 @@ def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "desc
 
 
 def extract(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
-            q_terms: set[str]) -> DirectAnswer | None:
+            q_terms: QueryTerms) -> DirectAnswer | None:
     """The direct answer from the top units in ``order`` (None when there are no candidates)."""
     cands = [s for rank, unit in enumerate(order[:MAX_UNITS]) for s in _unit_segments(retriever, unit)]
     if not cands:
@@ -162,8 +162,10 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
         score += kind_prior.get(retriever.sections[s.unit].kind, 0.0)
         if asks_gap and NEGATION_RE.search(text):
             score += GAP_BONUS
-        if q_terms:
-            score += LEXICAL_WEIGHT * len(q_terms & set(tokenize(text))) / len(q_terms)
+        lang = retriever.unit_language[s.unit]
+        wanted = q_terms(lang)
+        if wanted:
+            score += LEXICAL_WEIGHT * len(wanted & set(tokenize(text, lang))) / len(wanted)
         fit = fits(qtype, text)
         if fit is True:
             score += TYPE_BONUS

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lexical import tokenize
+from .lexical import QueryTerms, tokenize
 from .limits import HIGHLIGHT_LEXICAL_WEIGHT, HIGHLIGHT_TIE_MARGIN, MAX_HIGHLIGHTS, MAX_WIDEN_SEGMENTS
 from .types import Highlight, Passage
 
 
 def highlights(retriever, unit: int, passage: Passage, segment_scores: np.ndarray,
-               q_terms: set[str]) -> tuple[Highlight, ...]:
-    """Highlights inside ``passage`` (a window of unit ``unit``), offsets into ``passage.text``."""
+               q_terms: QueryTerms | None) -> tuple[Highlight, ...]:
+    """Highlights inside ``passage`` (a window of unit ``unit``), offsets into ``passage.text``; the question's
+    terms and the segments' are compared in the language of the unit's report."""
     sec = retriever.sections[unit]
     off = passage.start_char - sec.start_char  # window offset inside the unit text
     segs = retriever.segments
@@ -25,10 +26,12 @@ def highlights(retriever, unit: int, passage: Passage, segment_scores: np.ndarra
         return ()
     dense = np.asarray(segment_scores[np.asarray(cands)], dtype=np.float64)  # one lookup (scores are on demand)
     lex = np.zeros(len(cands))
-    if q_terms:
+    lang = retriever.unit_language[unit]
+    wanted = q_terms(lang) if q_terms is not None else frozenset()
+    if wanted:
         for j, gi in enumerate(cands):
-            terms = set(tokenize(sec.text[segs[gi].start : segs[gi].end]))
-            lex[j] = len(q_terms & terms) / len(q_terms)
+            terms = set(tokenize(sec.text[segs[gi].start : segs[gi].end], lang))
+            lex[j] = len(wanted & terms) / len(wanted)
     score = dense + HIGHLIGHT_LEXICAL_WEIGHT * lex
     order = np.argsort(-score)
     best = score[order[0]]

@@ -16,6 +16,7 @@ import numpy as np
 from .encoders import Encoder
 from .errors import CorruptIndexError
 from .language import detect
+from .lexical import language_key
 from .limits import LEXICAL_CANDIDATES, SEARCH_K, WINDOW_DENSE_FALLBACK
 from .ranking import RankConfig, fuse, minmax
 from .store import IndexData
@@ -104,6 +105,10 @@ class Retriever:
         self.segments = data.segments
         self.lexical = data.lexical
         self.unit_index: Mapping[str, int] = MappingProxyType({s.id: i for i, s in enumerate(self.sections)})
+        # The language each unit's report is written in (its BM25 tokenizer): highlights and the direct
+        # answer compare the question's terms with a unit's in that language.
+        report_lang = {r.get("report_id"): language_key(r.get("language")) for r in data.manifest.get("reports", [])}
+        self.unit_language: tuple[str, ...] = tuple(report_lang.get(s.report, "en") for s in self.sections)
         n_units = len(self.sections)
         self.unit_of_passage = np.array([self.unit_index[p.section_id] for p in self.passages], dtype=np.int64)
         self.unit_of_segment = np.array([self.unit_index[g.section_id] for g in self.segments], dtype=np.int64)
