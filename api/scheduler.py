@@ -5,7 +5,10 @@ Why (issue 13): with one unbounded FIFO, ten abandoned 2,000-token questions mad
 question wait a minute. Now:
 
 * every job carries a cost (its question's length in encoder tokens); waiting jobs run cheapest
-  first, so a short question never queues behind long ones;
+  first, so a short question never queues behind long ones — but a job that has waited
+  ``MAX_LIGHT_WAIT`` runs next whatever its cost, so a stream of short questions cannot starve it;
+* a job that runs alone, nothing else running or waiting, goes to model thread 0, which encodes it on
+  every core (``spread``, issue 17); overlapping jobs run one core each on their own threads;
 * at most ``heavy_slots`` jobs whose cost is over ``HEAVY_TOKENS`` run at once (one less than the
   number of model threads, when there are two or more), so one thread stays free for short questions,
   and after each the long lane rests ``HEAVY_REST`` times as long as the job took: back-to-back long
@@ -44,6 +47,10 @@ HEAVY_TOKENS = 96  # ~4x an ordinary question; e5 encodes 96 tokens in ~0.1 s on
 MAX_WAITING = 64
 MAX_HEAVY_WAITING = 4
 HEAVY_REST = 1.0
+# Shortest-first with aging: a job that has waited this long runs next whatever its cost, so a steady
+# stream of short questions cannot starve a longer one (bench_http at concurrency 8 had a 3.6 s p99:
+# the longer questions waited for the run to end).
+MAX_LIGHT_WAIT = 0.25
 
 
 class QueueFull(Exception):
@@ -70,6 +77,7 @@ class ModelQueue:
         # job that runs alone, with nothing waiting, gets ``cores``; otherwise each job keeps to one core.
         self.spread, self.cores = spread, max(1, int(cores))
         self._running = 0
+        self._home_idle = False  # model thread 0 is waiting for work (lone jobs are left to it when spreading)
         self.spread_jobs = 0  # jobs run with every core (for tests and benchmarks)
         self.heavy_slots = max(1, self.workers - 1)
         self.max_waiting, self.max_heavy_waiting, self.heavy_tokens = max_waiting, max_heavy_waiting, heavy_tokens
@@ -80,9 +88,10 @@ class ModelQueue:
         self.heavy_rest = heavy_rest
         self._heavy_resume = 0.0  # monotonic time before which no long job starts
         self._seq = itertools.count()
+        self._since: dict[int, float] = {}  # seq -> monotonic time it was queued (light lane)
         self.discarded = 0  # jobs dropped unrun because their client had gone (for tests and benchmarks)
         for i in range(self.workers):
-            threading.Thread(target=self._work, name=f"memqa-model-{i}", daemon=True).start()
+            threading.Thread(target=self._work, args=(i,), name=f"memqa-model-{i}", daemon=True).start()
 
     # ------------------------------------------------------------------ submitting
     def submit(self, fn: Callable[..., T], /, *args, cost: int = 0, **kwargs) -> Future:
@@ -92,8 +101,14 @@ class ModelQueue:
             lane = self._heavy if heavy else self._light
             if len(lane) >= (self.max_heavy_waiting if heavy else self.max_waiting):
                 raise QueueFull(retry_after=2 if heavy else 1, heavy=heavy)
-            heapq.heappush(lane, (cost, next(self._seq), fut, fn, args, kwargs))
-            self._cv.notify()
+            seq = next(self._seq)
+            heapq.heappush(lane, (cost, seq, fut, fn, args, kwargs))
+            if not heavy:
+                self._since[seq] = time.monotonic()
+            if self.spread is not None:
+                self._cv.notify_all()  # model thread 0 must hear of a lone job (see _next)
+            else:
+                self._cv.notify()
         return fut
 
     def run(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
@@ -135,27 +150,52 @@ class ModelQueue:
             return len(self._light) + len(self._heavy)
 
     # ------------------------------------------------------------------ the threads
-    def _next(self):
-        """Pop the next job to run (cheapest light job; a heavy one when a heavy slot is free). Lock held."""
+    def _next(self, wid: int = 0):
+        """Pop the next job to run (cheapest light job; a heavy one when a heavy slot is free). Lock held.
+
+        When spreading, a job that would run alone is left to model thread 0, so only that thread ever
+        starts a team of OpenMP threads: a second team's idle threads spin after each call and slowed the
+        next lone encode by 2x (measured 15 ms -> 31-35 ms with two spreading threads)."""
         while True:
             rest = self._heavy_resume - time.monotonic()
             heavy_ok = self._heavy and self._heavy_running < self.heavy_slots and rest <= 0
-            if self._light and (not heavy_ok or self._light[0][0] <= self._heavy[0][0]):
-                return heapq.heappop(self._light), False
-            if heavy_ok:
-                return heapq.heappop(self._heavy), True
-            self._cv.wait(timeout=rest if self._heavy and rest > 0 else None)
+            lone = self._running == 0 and len(self._light) + len(self._heavy) == 1
+            leave = self.spread is not None and wid != 0 and lone and self._home_idle
+            if not leave:
+                if self._light and (not heavy_ok or self._light[0][0] <= self._heavy[0][0]):
+                    return self._pop_light(), False
+                if heavy_ok:
+                    return heapq.heappop(self._heavy), True
+            if wid == 0:
+                self._home_idle = True
+            try:
+                self._cv.wait(timeout=rest if self._heavy and rest > 0 else None)
+            finally:
+                if wid == 0:
+                    self._home_idle = False
 
-    def _work(self) -> None:
+    def _pop_light(self):
+        """The cheapest light job — or the oldest one if it has waited ``MAX_LIGHT_WAIT``. Lock held."""
+        oldest = min(self._light, key=lambda e: e[1])
+        if time.monotonic() - self._since.get(oldest[1], time.monotonic()) >= MAX_LIGHT_WAIT:
+            self._light.remove(oldest)
+            heapq.heapify(self._light)
+            job = oldest
+        else:
+            job = heapq.heappop(self._light)
+        self._since.pop(job[1], None)
+        return job
+
+    def _work(self, wid: int = 0) -> None:
         cores_now = 1  # serve starts the encoders with OMP_NUM_THREADS=1
         while True:
             with self._cv:
-                (_, _, fut, fn, args, kwargs), heavy = self._next()
+                (_, _, fut, fn, args, kwargs), heavy = self._next(wid)
                 if not fut.set_running_or_notify_cancel():
                     continue  # its client went away while it waited: discard it unrun
                 if heavy:
                     self._heavy_running += 1
-                alone = self._running == 0 and not self._light and not self._heavy
+                alone = wid == 0 and self._running == 0 and not self._light and not self._heavy
                 self._running += 1
             threads = self.cores if alone else 1
             if self.spread is not None and threads != cores_now:

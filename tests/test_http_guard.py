@@ -166,20 +166,37 @@ def test_waiting_jobs_run_cheapest_first_and_heavy_jobs_leave_a_thread_free():
 def test_a_lone_job_encodes_on_every_core_and_overlapping_jobs_on_one_each():
     calls = []  # (thread name, cores) as the queue sets them before a job
     queue = ModelQueue(2, spread=lambda n: calls.append((threading.current_thread().name, n)), cores=2)
-    queue.submit(lambda: None).result(timeout=5)  # alone, nothing waiting: every core
-    assert calls == [(calls[0][0], 2)] and queue.spread_jobs == 1
+    ran_on = [queue.submit(lambda: threading.current_thread().name).result(timeout=5) for _ in range(5)]
+    assert ran_on == ["memqa-model-0"] * 5  # lone jobs go to model thread 0 (the only one that spreads)
+    assert calls == [("memqa-model-0", 2)] and queue.spread_jobs == 5
     gate = threading.Event()
-    first = queue.submit(gate.wait)  # now two jobs overlap: the second runs on one core
+    first = queue.submit(gate.wait)  # model thread 0, alone: every core
     time.sleep(0.05)
-    second = queue.submit(lambda: threading.current_thread().name)
-    name = second.result(timeout=5)
+    second = queue.submit(lambda: threading.current_thread().name)  # overlaps: the other thread, one core
+    assert second.result(timeout=5) == "memqa-model-1"
     gate.set()
     first.result(timeout=5)
-    assert (name, 1) in calls
-    time.sleep(0.05)
-    before, spread_before = len(calls), queue.spread_jobs
-    queue.submit(lambda: None).result(timeout=5)  # alone again: every core (set again only if that thread was at 1)
-    assert queue.spread_jobs == spread_before + 1 and all(n == 2 for _, n in calls[before:])
+    assert queue.spread_jobs == 6 and all(name == "memqa-model-0" for name, n in calls if n > 1)
+
+
+def test_a_longer_question_is_not_starved_by_a_stream_of_shorter_ones():
+    from memqa.api.scheduler import MAX_LIGHT_WAIT
+
+    queue = ModelQueue(1)
+    order = []
+    gate = threading.Event()
+    queue.submit(gate.wait)
+    long_job = queue.submit(order.append, "long", cost=60)
+    shorts = [queue.submit(order.append, "short", cost=5)]
+    gate.set()
+    t0 = time.monotonic()
+    while not long_job.done() and time.monotonic() - t0 < 5:  # keep short questions always waiting
+        shorts.append(queue.submit(lambda: (time.sleep(0.01), order.append("short"))[1], cost=5))
+        time.sleep(0.004)
+    assert long_job.done(), "the longer question starved"
+    assert time.monotonic() - t0 < MAX_LIGHT_WAIT + 0.5
+    [f.result(timeout=5) for f in shorts]
+    assert order.index("long") > 0  # shorter ones still went first until it had waited long enough
 
 
 def test_set_threads_reaches_the_encoders_openmp_runtime():

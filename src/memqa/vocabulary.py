@@ -100,8 +100,11 @@ def marker_in(marker: str, text: str) -> bool:
     >>> marker_in("school + prevention", "How does Mexico prevent diversion?"), marker_in("treatment", "treatments")
     (False, True)
     """
-    t = fold(text)
-    return all(rx.search(t) for rx in _marker_res(marker))
+    return _in_folded(marker, fold(text))
+
+
+def _in_folded(marker: str, folded: str) -> bool:
+    return all(rx.search(folded) for rx in _marker_res(marker))
 
 
 def other_areas_named(text: str, own: Iterable[str | None]) -> dict[str, str]:
@@ -112,10 +115,11 @@ def other_areas_named(text: str, own: Iterable[str | None]) -> dict[str, str]:
     """
     mine = set(own)
     out = {}
+    t = fold(text)  # once, not once per marker
     for key, area in vocabulary()["thematic_areas"].items():
         if key in mine:
             continue
-        hit = next((w for w in area["words"] if marker_in(w, text)), None)
+        hit = next((w for w in area["words"] if _in_folded(w, t)), None)
         if hit:
             out[key] = hit
     return out
