@@ -634,7 +634,10 @@ def _scorecard_rows(base_url) -> list[dict]:
 
 
 def _lines(c: dict) -> str:
-    return f"line {c['start_line']}" if c["start_line"] == c["end_line"] else f"lines {c['start_line']}–{c['end_line']}"
+    """Where a citation points, as the page writes it (characters when it is part of one long line)."""
+    from memqa.types import where
+
+    return where(c["start_line"], c["end_line"], None, (c.get("start_column"), c.get("end_column")))
 
 
 def _section_body(base_url, section_id: str) -> str:
