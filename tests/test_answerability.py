@@ -155,3 +155,15 @@ def test_other_thematic_areas_from_word_sets(question, area):
 
     got = other_areas_named(question, ["supply_reduction"])
     assert (next(iter(got), None)) == area, got
+
+
+@pytest.mark.parametrize("question", ["x", "q", "?", "¿?"])
+def test_a_question_with_no_word_to_search_is_not_answered(fake_assistant, question):
+    a = fake_assistant.ask(question, k=1)
+    assert a.answerable is False and a.answer is None and "no word memqa can search for" in a.notice
+
+
+def test_the_most_specific_scope_marker_decides(fake_assistant):
+    """"drug observatory" occurs in the report (CICAD's own observatory); a *national* one is another area's."""
+    a = fake_assistant.ask("Does Mexico have a national drug observatory?", k=1)
+    assert a.answerable is False and "national drug observatory" in a.notice and "Research" in a.notice

@@ -200,6 +200,21 @@ def test_eval_checks_the_gold_file_before_loading_models(capsys, monkeypatch, tm
     monkeypatch.setattr(memqa.assistant.Assistant, "load", no_models)
     code, _, err = run(capsys, "eval", "--index", str(tmp_path), "--gold", str(tmp_path / "missing.jsonl"))
     assert code == 2 and f"gold file {tmp_path / 'missing.jsonl'} not found" in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", "--index", str(tmp_path), "--gold", str(empty), "--out", str(tmp_path / "out"))
+    assert code == 2 and "has no questions" in err and not (tmp_path / "out").exists()
+
+
+def test_sections_into_a_closed_pipe_is_not_a_traceback(tmp_path):
+
+    p = subprocess.run(f"{sys.executable} -m memqa.cli sections --corpus {ROOT / 'corpus'} | head -1",
+                       shell=True, capture_output=True, text=True, timeout=120, executable="/bin/bash")
+    assert p.stdout.startswith("Preface") and "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr
+    full = subprocess.run([sys.executable, "-m", "memqa.cli", "sections", "--corpus", str(ROOT / "corpus")],
+                          capture_output=True, text=True, timeout=120)
+    assert "Develop or strengthen intelligence and interdiction capabilities to detect, investigate, and dismantle" \
+        in full.stdout  # into a pipe: whole titles, not cut to the terminal's width
 
 
 def test_build_progress_is_a_few_plain_lines_when_stderr_is_not_a_terminal(capsys, tiny_corpus, tmp_path):

@@ -29,6 +29,11 @@ SOURCE = (Path(__file__).resolve().parent.parent / "corpus" / "mem-2022-mexico.t
     ("¿Qué secretaría coordina los programas?", "organisation"),
     ("Quelle autorité administre les biens saisis ?", "organisation"),
     ("What does the evaluative summary say about objective 3?", "judgement"),
+    ("¿Tiene México un sistema de alerta temprana?", "yesno"),  # Spanish opens with the verb
+    ("Le Mexique utilise-t-il le système I2ES ?", "yesno"),  # French inversion
+    ("Existe-t-il un système d'alerte précoce ?", "yesno"),
+    ("Quels outils le Mexique utilise-t-il ?", "list"),  # a question word first: not yes/no
+    ("¿Qué herramientas usa México?", "list"),
 ])
 def test_question_type(question, expected):
     assert question_type(question) == expected

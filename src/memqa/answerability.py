@@ -71,6 +71,8 @@ PERSON_RE = re.compile(
 KEY_RE = re.compile(r"\b(\d[\d,./-]*|[A-Z][A-Z0-9]{1,}[a-z]?|[A-Z][a-zà-ÿ]{2,})\b")
 NOTICE = ("The report does not seem to answer this question; the passages below are the nearest ones, "
           "not an answer.")
+NOTICE_TOO_SHORT = ("The question has no word memqa can search for; ask a full question or give key words "
+                    "(e.g. 'ION focal points').")
 NOTICE_MEDIUM = "The match is not certain: check that the cited passages answer the question."
 NOTICE_EMPTY = "Nothing in the selected part of the library matches; widen or remove the filters."
 
@@ -293,6 +295,8 @@ def judge(question: str, retrieval, retriever, order: list[int], reports: Mappin
     signals = {**{k: round(v, 4) for k, v in f.items()}, "p_answerable": None if p is None else round(p, 4)}
     if not order:
         return Verdict(False, "low", NOTICE_EMPTY, signals)
+    if not any(len(t) >= 2 for t in tokenize(question)):  # "x", "q", "?": nothing to match on
+        return Verdict(False, "low", NOTICE_TOO_SHORT, signals)
     scope = scope_notice(question, f, reports)
     if scope:  # a question about another thematic area, country or evaluation: the library does not hold it
         return Verdict(False, "low", scope, signals)

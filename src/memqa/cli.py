@@ -103,7 +103,7 @@ def cmd_sections(args) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    width = terminal_width()
+    width = terminal_width() if sys.stdout.isatty() else 10**6  # into a pipe or file: whole titles
     for r in rows:
         where = f"lines {r['start_line']}–{r['end_line']}"
         label = r["label"] if r["kind"] != "priority_action" else f"Priority Action {r['priority_action']}"
@@ -303,7 +303,11 @@ def cmd_eval(args) -> int:
     if not args.list and not Path(args.gold).is_file():  # before loading the models
         raise MemqaError(f"gold file {args.gold} not found; pass --gold with a JSONL file of questions "
                          "(the project's is eval/gold.jsonl).")
+    from .evaluate import load_gold
     from .evaluate import main as eval_main
+
+    if not args.list:
+        load_gold(Path(args.gold))  # empty or malformed: one line, before the models load or anything is written
 
     if not args.list:
         args.corpus = checked_corpus(args)
@@ -448,6 +452,10 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `memqa sections | head`: the reader went away; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not raise again
+        return 0
 
 
 if __name__ == "__main__":

@@ -54,6 +54,8 @@ def load_gold(path: Path) -> list[GoldQuestion]:
                                     tuple(d.get("answer_units", []))))
         except (json.JSONDecodeError, KeyError) as e:
             raise MemqaError(f"{path}:{n}: not a gold line ({e}); each line needs id, question, gold.") from e
+    if not out:
+        raise MemqaError(f"gold file {path} has no questions; put one JSON object per line with id, question, gold.")
     return out
 
 

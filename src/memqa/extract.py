@@ -39,9 +39,14 @@ QTYPE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((name, re.compile(rx,
                      r"\b(quell?e?s?) (agence|institution|organisme|autorite|ministere|entite|administration)\w*|"
                      r"\bwho (is responsible|administers|manages|coordinates|participates)"),
     ("place", r"\b(where|in which (state|city|region|port|airport)s?|d[oó]nde|en qu[eé] (estado|ciudad)|onde|o[uù])\b"),
+    # Spanish may open with the verb ("¿Tiene México...?"); French asks by inversion ("Le Mexique
+    # utilise-t-il...?", "Existe-t-il...?") or "est-ce que"
     ("yesno", r"^\s*[¿]?\s*(does|do|did|is|are|was|were|has|have|had|can|will|isn'?t|doesn'?t|hasn'?t|"
-              r"(?:\w+\s+){1,3}(usa|cuenta|tiene|ha|participa|realiza|utiliza|existe|posee)|"
-              r"existe|hay|tem|possui|est-ce|a-t-il|y a-t-il)\b"),
+              r"(?!(?:que|qu|quel\w*|quoi|comment|ou|quand|combien|qui|pourquoi|cual\w*|como|donde|cuando|"
+              r"cuant\w*|quien\w*|qual|quais|onde|quando|quant\w*|quem|por)\b)"  # not after a question word
+              r"(?:(?:\w+\s+){0,3}(usa|cuenta|tiene|ha|participa|realiza|utiliza|existe|posee|dispone|aplica)|"
+              r"(?:\w+\s+){0,3}\w+-t-(?:il|elle)|(?:\w+\s+){0,3}\w+-(?:il|elle)s?)|"
+              r"existe|hay|tem|possui|est-ce|y a-t-il)\b"),
     ("list", r"\b(which|what|list|name|cu[aá]les|qu[eé]|quais|quels?|quelles?)\b.*\b(\w+s)\b"),
 ))
 NEGATION_RE = re.compile(

@@ -112,6 +112,8 @@ def other_areas_named(text: str, own: Iterable[str | None]) -> dict[str, str]:
 
     >>> other_areas_named("What harm reduction services exist?", ["supply_reduction"])
     {'demand_reduction': 'harm reduction'}
+    >>> other_areas_named("Does Mexico have a national drug observatory?", ["supply_reduction"])
+    {'research': 'national drug observatory'}
     """
     mine = set(own)
     out = {}
@@ -119,9 +121,11 @@ def other_areas_named(text: str, own: Iterable[str | None]) -> dict[str, str]:
     for key, area in vocabulary()["thematic_areas"].items():
         if key in mine:
             continue
-        hit = next((w for w in area["words"] if _in_folded(w, t)), None)
-        if hit:
-            out[key] = hit
+        # the most specific marker the question uses: "national drug observatory", not "drug observatory" —
+        # the report may name another body's observatory, never a national one
+        hits = [w for w in area["words"] if _in_folded(w, t)]
+        if hits:
+            out[key] = max(hits, key=lambda w: len(fold(w)))
     return out
 
 
