@@ -88,3 +88,22 @@ def test_mcp_get_section_and_scorecard(fake_assistant):
             assert all(row["assessment"]["status"] == "gap" for row in r.structured_content["rows"])
 
     anyio.run(body)
+
+
+def test_scorecard_is_in_priority_action_order_and_its_text_cites_each_clause_in_full(fake_assistant):
+    from memqa.render import comparison_text, scorecard_text
+
+    rows = fake_assistant.scorecard()
+    numbers = [tuple(int(x) for x in r.priority_action.split(".")) for r in rows]
+    assert numbers == sorted(numbers)  # 12.1, 12.2, 12.3, 12.4 (12.4 shares 12.1's unit in the source)
+    text = scorecard_text(rows, width=100)
+    flat = " ".join(text.split())
+    for r in rows:
+        if r.assessment.citation is not None:
+            assert " ".join(r.assessment.text.split()) in flat and r.assessment.citation.place() in flat
+        else:
+            assert "(no clause of the evaluative summary judges it)" in flat
+    assert "meets" not in text and "positive" in text  # the JSON's status names, as filters take them
+    compared = comparison_text(fake_assistant.compare("8.1"))
+    assert "*" not in compared and "CICAD, Mexico: Evaluation Report" in compared
+    assert "Evaluative Summary, Objective 8, mem-2022-mexico.txt, lines" in " ".join(compared.split())

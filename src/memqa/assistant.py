@@ -335,6 +335,9 @@ class Assistant:
                 continue
             for h, v in zip(s.headings, self.assessments_of(s)):
                 rows.append(ScorecardRow(s.report, s.objective, h.number, h.title, s.id, v))
+        order = {r: i for i, r in enumerate(self.reports)}  # 12.1, 12.2, 12.3, 12.4 — not the units' order
+        rows.sort(key=lambda r: (order.get(r.report, 0), tuple(int(x) for x in r.priority_action.split(".")
+                                                                if x.isdigit())))
         return tuple(rows)
 
     def ask(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,

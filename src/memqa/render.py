@@ -165,8 +165,9 @@ STATUS_WORDS = {"positive": "meets", "gap": "gap", "partial": "partial", "not_ap
 
 
 def scorecard_text(rows, width: int = 100) -> str:
-    """The scorecard as text: objective by objective, one line per priority action with its status
-    word (never colour alone) and the start of CICAD's clause."""
+    """The scorecard as text: objective by objective, each priority action with its status (the JSON's
+    value, which ``--status``-style filters use; never colour alone), CICAD's clause in full and where it
+    is in the source (line and characters, or pages)."""
     lines: list[str] = []
     report = objective = None
     for r in rows:
@@ -176,14 +177,17 @@ def scorecard_text(rows, width: int = 100) -> str:
         if r.objective != objective:
             objective = r.objective
             lines.append(f"  Objective {r.objective}")
-        head = f"    {r.priority_action:<6} {STATUS_WORDS.get(r.assessment.status, r.assessment.status):<15} "
-        clause = r.assessment.text or r.title
-        room = max(20, width - len(head))
-        lines.append(head + (clause if len(clause) <= room else clause[: room - 1] + "…"))
+        a = r.assessment
+        head = f"    {r.priority_action:<6} {a.status:<15} "
+        clause = " ".join(a.text.split()) if a.text else "(no clause of the evaluative summary judges it)"
+        if a.citation is not None:
+            clause += f" ({a.citation.label}, {a.citation.source}, {a.citation.place()})"
+        lines += textwrap.wrap(clause, width=max(40, width), initial_indent=head, subsequent_indent=" " * len(head),
+                               break_on_hyphens=False, break_long_words=False) or [head]
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.assessment.status] = counts.get(r.assessment.status, 0) + 1
-    lines += ["", "  " + ", ".join(f"{STATUS_WORDS.get(k, k)}: {v}" for k, v in sorted(counts.items()))]
+    lines += ["", "  " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))]
     return "\n".join(lines) + "\n"
 
 
@@ -201,11 +205,11 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
         ci = e.citation
         place = ", ".join(str(x) for x in (e.country, e.year) if x)
         lines.append(f"== {e.report}" + (f" ({place})" if place else ""))
-        lines += textwrap.wrap(f"{ci.label} — {ci.title}" + ("" if e.score is None else f"  (score {e.score:.3f})"),
-                               width=width, subsequent_indent="    ")
+        lines += textwrap.wrap(f"{ci.label} — {ci.title}", width=width, subsequent_indent="    ")
         lines.append(f"    {ci.source}, {ci.place()}")
-        if ci.cite:
-            lines.append(f"    {ci.cite}")
+        if ci.cite:  # the title's *italics* markup as on `ask`: plain text on a terminal
+            on, off = ("\033[3m", "\033[23m") if color else ("", "")
+            lines.append("    " + re.sub(r"\*([^*]+)\*", rf"{on}\1{off}", ci.cite))
         start = heading_end(e.text, ci.priority_action)
         spans = [type(x)(x.text, x.start - start, x.end - start) for x in e.highlights if x.start >= start]
         for source_line in mark(e.text[start:], spans, _ON, _OFF).strip().splitlines():
@@ -215,7 +219,10 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
             lines.append(f"    […] (continues below: memqa section {ci.section_id})")
         v = e.assessment
         if v is not None and v.status != "none":
-            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}", width, "    ")
+            vc = v.citation
+            where_ = f" ({vc.label}, {vc.source}, {vc.place()})" if vc else ""
+            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {' '.join(v.text.split())}{where_}",
+                           width, "    ")
         lines.append("")
     if c.missing:
         lines += textwrap.wrap(f"Not in: {', '.join(c.missing)} (no Priority Action {c.priority_action}).", width=width)
