@@ -107,3 +107,12 @@ def test_scorecard_is_in_priority_action_order_and_its_text_cites_each_clause_in
     compared = comparison_text(fake_assistant.compare("8.1"))
     assert "*" not in compared and "CICAD, Mexico: Evaluation Report" in compared
     assert "Evaluative Summary, Objective 8, mem-2022-mexico.txt, lines" in " ".join(compared.split())
+
+
+def test_a_question_about_unmet_priority_actions_is_pointed_to_the_scorecard(fake_assistant):
+    from memqa.assistant import SCORECARD_HINT
+
+    for q in ("Which priority actions does Mexico not meet?", "¿Qué deficiencias señaló la CICAD?"):
+        a = fake_assistant.ask(q, k=1)
+        assert a.answerable and SCORECARD_HINT in a.notice, q
+    assert SCORECARD_HINT not in fake_assistant.ask("Which agencies are ION focal points?", k=1).notice

@@ -27,7 +27,7 @@ from .encoders import Encoder, load_encoder
 from .errors import BadQuestionError, NotFoundError, StaleIndexError
 from .extract import extract, question_type
 from .highlight import highlights, widen
-from .lexical import QueryTerms
+from .lexical import QueryTerms, fold
 from .library import Library, canonical, comparison_notice, priority_action_number
 from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS, UNIT_SHOW_TOKENS
 from .ranking import RankConfig, top_k
@@ -67,6 +67,27 @@ class Result:
     answer: Answer
     signals: Mapping[str, float | None]
     timings: Mapping[str, float]
+
+
+SCORECARD_HINT = ("CICAD's verdict on every priority action — which ones the country does not meet ('gap') or "
+                  "meets in part — is in the report's scorecard (`memqa scorecard`, `GET /scorecard`, chat tool "
+                  "`scorecard`).")
+_VERDICT_SUBJECT = re.compile(r"\b(cicad|priority actions?|acci(?:on|ones) prioritarias?|a(?:cao|coes) prioritarias?|"
+                              r"actions? prioritaires?|objectives?|objetivos?|objectifs?)\b")
+
+
+def asks_for_verdicts(question: str) -> bool:
+    """A question about what CICAD found lacking, which the scorecard lists action by action.
+
+    >>> asks_for_verdicts("Which priority actions does Mexico not meet?"), asks_for_verdicts("Did CICAD find gaps?")
+    (True, True)
+    >>> asks_for_verdicts("Does Mexico use the I2ES system?")
+    False
+    """
+    from .extract import GAP_RE
+
+    q = fold(question)
+    return bool(GAP_RE.search(q) and _VERDICT_SUBJECT.search(q))
 
 
 class Assistant:
@@ -255,8 +276,11 @@ class Assistant:
                 for rank, unit in enumerate(ranking.order[:k], start=1)]
         v = ranking.verdict
         direct = self.direct_answer(ranking, q_terms)
+        notice = v.notice
+        if v.answerable and asks_for_verdicts(ranking.question):
+            notice = f"{notice} {SCORECARD_HINT}".strip()
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
-                        language=r.lang, notice=v.notice, answer=direct, passages=tuple(hits))
+                        language=r.lang, notice=notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
 
