@@ -322,3 +322,17 @@ def test_real_e5_alignment_meets_the_goals(mexico, gold):
     assert got["mexico-2022/pa-9.3"].status == "partial"
     assert {got[f"mexico-2022/pa-11.{i}"].status for i in (2, 3)} == {"not_applicable"}
     assert isinstance(got["mexico-2022/pa-12.4"], Assessment) and got["mexico-2022/pa-12.4"].status == "positive"
+
+
+@pytest.mark.slow
+def test_real_e5_judges_every_priority_action_of_the_spanish_fixture():
+    """Its summary judges 1.1 and 1.2 in one sentence (", y que los organismos..."): both get a verdict."""
+    from memqa.encoders import load_encoder
+
+    fixture = ROOT / "tests" / "fixtures" / "mem-2022-mexico-es.txt"
+    meta = ReportMeta("mexico-2022-es", fixture.name, "Mexico", 2022, "Octava", "Oferta", "CICAD/doc", "Informe", "es")
+    report = parse_report(fixture.read_text(encoding="utf-8"), meta)
+    got = assessments(report.sections, load_encoder("e5"))
+    assert got and all(a.status != "none" for a in got.values()), {k: a.status for k, a in got.items()}
+    assert "género" in " ".join(x.clause.text for x in got["mexico-2022-es/pa-1.2"].links)
+    assert "laboratorios" not in " ".join(x.clause.text for x in got["mexico-2022-es/pa-1.2"].links)

@@ -93,7 +93,10 @@ _CONNECTORS = (
     "portanto|por isso|no entanto|contudo|porém|mas|donc|par conséquent|cependant|toutefois|mais"
 )
 # Where one sentence may pass to another action: after a semicolon, or ", therefore"/", however" ...
-_CUT_RE = re.compile(rf"(?<=;)\s+|(?<=,)\s+(?=(?:{_CONNECTORS})\b)", re.I)
+# ", y que los organismos...": a second that-clause in one sentence often judges the next priority action
+# (Spanish editions join two verdicts this way); align() joins the pieces again if they judge the same one.
+_SECOND_THAT = r"(?:and|y|e|et)\s+(?:that|que|qu['’])"
+_CUT_RE = re.compile(rf"(?<=;)\s+|(?<=,)\s+(?=(?:{_CONNECTORS}|{_SECOND_THAT})\b)", re.I)
 _TERMINAL_RE = re.compile(r"[.!?]['\"”’)\]]*$")
 MIN_WORDS = 4  # a shorter piece stays with the one before it
 
@@ -102,7 +105,7 @@ def summary_clauses(summary: Section) -> tuple[Clause, ...]:
     """Candidate clauses of an evaluative summary, in order (offsets into ``summary.text``).
 
     Sentences come from ``memqa.segments``; a sentence is cut again after ";" and before
-    ", therefore" / ", however" (and the Spanish, Portuguese and French equivalents). ``align``
+    ", therefore" / ", however" / ", and that" (and the Spanish, Portuguese and French equivalents). ``align``
     joins neighbouring pieces of one sentence back together when they judge the same action.
 
     >>> from memqa.types import Section
@@ -110,6 +113,10 @@ def summary_clauses(summary: Section) -> tuple[Clause, ...]:
     ...     "Mexico does not use it; however, it does train staff. Mexico has a law.")
     >>> [c.text for c in summary_clauses(s)]
     ['Mexico does not use it;', 'however, it does train staff.', 'Mexico has a law.']
+    >>> s2 = Section("r/summary-1", "r", "evaluative_summary", 1, None, (), "", None, "", 1, 1, 0, 0,
+    ...     "La CICAD observa que México capacita al personal, y que los organismos promueven la perspectiva de género.")
+    >>> [c.text for c in summary_clauses(s2)]
+    ['La CICAD observa que México capacita al personal,', 'y que los organismos promueven la perspectiva de género.']
     """
     text, out = summary.text, []
     for span in segment(text, summary.body_start):
