@@ -109,3 +109,27 @@ def test_short_units_are_shown_whole_and_say_so(fake_assistant):
 def test_no_answer_when_the_report_does_not_answer(fake_assistant):
     a = fake_assistant.ask("training", objective=12, kind="preface")
     assert a.answer is None
+
+
+def test_a_table_row_in_the_answer_keeps_its_empty_last_cell(fake_assistant):
+    """"… X" ticked Yes must not read like "… X" ticked No: the row is quoted to the end of its line."""
+    from memqa.extract import _row_end
+
+    unit = fake_assistant.retriever.unit_index["mexico-2022/pa-3.4"]
+    text = fake_assistant.sections[unit].text
+    rows = [s for s in _unit_segments(fake_assistant.retriever, unit) if s.kind == "row"]
+    yes = [s for s in rows if text[s.start:_row_end(text, s)].endswith("X\t")]
+    no = [s for s in rows if text[s.start:_row_end(text, s)].endswith("\t\tX")]
+    assert yes and no  # the paragraph 8 / 9 tables tick both columns
+    for s in yes:
+        assert SOURCE.find(text[s.start:_row_end(text, s)] + "\n") >= 0  # still an exact source slice
+
+
+def test_the_direct_answer_quotes_rows_to_the_end_of_their_line(fake_assistant):
+    a = fake_assistant.ask("Mexico has adopted the following control measures listed in Article 12, Paragraph 8", k=3)
+    rows = [u for u in a.answer.units if "\t" in u.text]
+    assert rows, [u.text for u in a.answer.units]
+    for u in rows:
+        assert SOURCE[u.start : u.end] == u.text and SOURCE[u.end] in "\n"  # ends where its source line ends
+    assert any(u.text.endswith("X\t") for u in rows)  # the ticked-Yes rows keep their empty No cell
+    assert "X\t\n" in a.answer.text + "\n"

@@ -148,6 +148,19 @@ def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "desc
     return out
 
 
+def _row_end(text: str, seg: _Seg) -> int:
+    r"""A table row quoted to the end of its line: its empty last cells are kept, so "… \tX\t" (ticked in the
+    first of two columns) stays distinct from "… \t\tX" (ticked in the second).
+
+    >>> _row_end("Measure\tX\t\nNext", _Seg(0, 0, 0, 9, "row")), _row_end("a\tb c", _Seg(0, 0, 0, 3, "row"))
+    (10, 3)
+    """
+    line_end = text.find("\n", seg.end)
+    line_end = len(text) if line_end < 0 else line_end
+    tail = text[seg.end : line_end]
+    return line_end if tail and not tail.strip(" \t") and "\t" in tail else seg.end
+
+
 def extract(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
             q_terms: QueryTerms) -> DirectAnswer | None:
     """The direct answer from the top units in ``order`` (None when there are no candidates)."""
@@ -184,10 +197,11 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
     units = []
     for s in chosen:
         sec = retriever.sections[s.unit]
-        units.append(AnswerUnit(text=sec.text[s.start : s.end], start=sec.start_char + s.start,
-                                end=sec.start_char + s.end, citation=Citation.of(sec, span=(s.start, s.end))))
+        end = _row_end(sec.text, s) if s.kind == "row" else s.end
+        units.append(AnswerUnit(text=sec.text[s.start : end], start=sec.start_char + s.start,
+                                end=sec.start_char + end, citation=Citation.of(sec, span=(s.start, end))))
     polarity = None
     if qtype == "yesno":
         polarity = "no" if NEGATION_RE.search(units[0].text) else "yes"
-    return DirectAnswer(type=qtype, text="\n".join(u.text.strip() for u in units), units=tuple(units),
+    return DirectAnswer(type=qtype, text="\n".join(u.text.strip(" \n\r") for u in units), units=tuple(units),
                         polarity=polarity)
