@@ -219,8 +219,9 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     idf_cov = sum(w for t, w in zip(q_terms, weights) if t in top_terms) / sum(weights) if weights else 1.0
     meta = reports.get(sections[top[0]].report, {}) if top else {}
     own_top = country_aliases([meta.get("country", "")]) if meta else frozenset()
-    others = {alias for name, alias in countries_named(question).items() if alias not in own_top}
-    other_country = float(any(w not in texts for w in others))
+    # another country named in the question and in none of its names in the top units: "Estados Unidos" in a
+    # Spanish question is the "United States" of the English report's text, not a country it lacks
+    other_country = float(bool(countries_absent(question, own_top, texts)))
     other_report = float(asks_other_report(question, meta)) if top else 0.0
     areas = other_areas_named(question, {area_of(str(m.get("thematic_area", ""))) for m in reports.values()})
     other_area = float(any(not marker_in(w, texts) for w in areas.values()))
@@ -251,6 +252,24 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "fused_margin": fused_margin,
         "is_en": float(is_en),
     }
+
+
+def countries_absent(question: str, own: frozenset[str], folded_texts: str) -> list[str]:
+    """Countries other than the report's that the question names and the top units name under none of
+    their names (English, Spanish, Portuguese or French).
+
+    >>> countries_absent("¿Cuándo se reunieron México y Estados Unidos?", frozenset({"mexico"}),
+    ...                  "the united states-mexico high level security group")
+    []
+    >>> countries_absent("¿Qué hace Perú?", frozenset({"mexico"}), "the united states-mexico group")
+    ['Peru']
+    """
+    others = [name for name, alias in countries_named(question).items() if alias not in own]
+    return [n for n in others if not any(_phrase_in(a, folded_texts) for a in country_aliases([n]))]
+
+
+def _phrase_in(phrase: str, folded_text: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", folded_text) is not None
 
 
 def probability(f: Mapping[str, float], calib: Calibration | None, high: bool = False) -> float | None:
