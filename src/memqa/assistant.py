@@ -25,7 +25,7 @@ from .answerability import CALIBRATION, Calibration, Verdict, judge, load_calibr
 from .configs import CONFIGS, DEFAULT_CONFIG
 from .encoders import Encoder, load_encoder
 from .errors import BadQuestionError, NotFoundError, StaleIndexError
-from .extract import extract, question_type
+from .extract import GAP_RE, extract, question_type
 from .highlight import highlights, widen
 from .lexical import QueryTerms, fold
 from .library import Library, canonical, comparison_notice, priority_action_number
@@ -84,8 +84,6 @@ def asks_for_verdicts(question: str) -> bool:
     >>> asks_for_verdicts("Does Mexico use the I2ES system?")
     False
     """
-    from .extract import GAP_RE
-
     q = fold(question)
     return bool(GAP_RE.search(q) and _VERDICT_SUBJECT.search(q))
 

@@ -150,11 +150,7 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
                 lines.append("")  # one blank line between paragraphs
         if h.continues_below:
             lines.append(f"    […] (continues below: memqa section {c.section_id})")
-        v = h.assessment
-        if v is not None and v.status != "none":
-            vc = v.citation
-            where_ = f" ({vc.label}, {vc.source}, {vc.place()})" if vc else ""
-            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {v.text}{where_}", width, "    ")
+        lines += _verdict(h.assessment, width)
         lines.append("")
     text = "\n".join(lines).rstrip() + "\n"
     return text.replace(_ON, left).replace(_OFF, right)
@@ -162,6 +158,15 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
 
 STATUS_WORDS = {"positive": "meets", "gap": "gap", "partial": "partial", "not_applicable": "not applicable",
                 "none": "no verdict"}
+
+
+def _verdict(v, width: int) -> list[str]:
+    """CICAD's verdict under a passage: status word, the clause on one logical line, where it is."""
+    if v is None or v.status == "none":
+        return []
+    vc = v.citation
+    where_ = f" ({vc.label}, {vc.source}, {vc.place()})" if vc else ""
+    return _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {' '.join(v.text.split())}{where_}", width, "    ")
 
 
 def scorecard_text(rows, width: int = 100) -> str:
@@ -217,12 +222,7 @@ def comparison_text(c: Comparison, color: bool = False, width: int = 100) -> str
                 lines += _wrap(source_line, width, "    ")
         if e.continues_below:
             lines.append(f"    […] (continues below: memqa section {ci.section_id})")
-        v = e.assessment
-        if v is not None and v.status != "none":
-            vc = v.citation
-            where_ = f" ({vc.label}, {vc.source}, {vc.place()})" if vc else ""
-            lines += _wrap(f"CICAD: {STATUS_WORDS.get(v.status, v.status)} — {' '.join(v.text.split())}{where_}",
-                           width, "    ")
+        lines += _verdict(e.assessment, width)
         lines.append("")
     if c.missing:
         lines += textwrap.wrap(f"Not in: {', '.join(c.missing)} (no Priority Action {c.priority_action}).", width=width)

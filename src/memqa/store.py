@@ -17,7 +17,6 @@ crash mid-build leaves the previous index usable. ``load_index`` checks the mani
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CorruptIndexError, DestinationError, IndexMissingError, StaleIndexError
+from .freshness import sha256_file
 from .indexdir import check_destination, recover_stranded
 from .lexical import LexicalIndex
 from .manifest import check_manifest, check_passage_order
@@ -57,14 +57,6 @@ class IndexData:
     segment_vectors: dict  # encoder id -> (n_segments, dim) float32
     lexical: LexicalIndex
     assessments: dict = field(default_factory=dict)  # heading id -> memqa.assessment JSON (see build)
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -128,7 +120,7 @@ def save_index(
         with open(tmp / "assessments.json", "w", encoding="utf-8") as f:
             json.dump(assessments or {}, f, ensure_ascii=False)
         files = {
-            str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+            str(p.relative_to(tmp)): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
         }
         keep = folder / "README.md"  # the one committed file in index/ survives rebuilds (not in the manifest)
         if keep.is_file():
@@ -203,7 +195,7 @@ def load_index(folder: Path, verify: bool = True) -> IndexData:
         path = folder / name
         if not path.exists():
             raise CorruptIndexError(f"{path} is missing from the index; run `{REBUILD}` to rebuild it.")
-        if verify and _sha256_file(path) != digest:
+        if verify and sha256_file(path) != digest:
             raise CorruptIndexError(f"{path} does not match the manifest (corrupt?); run `{REBUILD}` to rebuild it.")
     try:
         sections = tuple(section_from_dict(d) for d in _read_jsonl(folder / "sections.jsonl"))
