@@ -133,3 +133,62 @@ def test_the_direct_answer_quotes_rows_to_the_end_of_their_line(fake_assistant):
         assert SOURCE[u.start : u.end] == u.text and SOURCE[u.end] in "\n"  # ends where its source line ends
     assert any(u.text.endswith("X\t") for u in rows)  # the ticked-Yes rows keep their empty No cell
     assert "X\t\n" in a.answer.text + "\n"
+
+
+def test_a_row_ticked_under_no_is_negative_and_one_ticked_under_yes_is_not(fake_assistant):
+    from memqa.extract import _row_negative
+
+    r = fake_assistant.retriever
+    unit = r.unit_index["mexico-2022/pa-3.4"]
+    text = fake_assistant.sections[unit].text
+    segs = _unit_segments(r, unit)
+    rows = {text[s.start : s.end][:40]: i for i, s in enumerate(segs) if s.kind == "row"}
+    seizure = next(i for k, i in rows.items() if k.startswith("Order the seizure of any"))
+    labels = next(i for k, i in rows.items() if k.startswith("Require imports and exports"))
+    header = next(i for k, i in rows.items() if k.startswith("Control measures"))
+    assert _row_negative(text, segs, seizure) is True  # "...\t\tX": ticked under "No"
+    assert _row_negative(text, segs, labels) is False  # "...\tX\t": ticked under "Yes"
+    assert _row_negative(text, segs, header) is False
+
+
+def test_the_runner_up_joins_the_answer_only_when_the_model_is_torn():
+    import numpy as np
+
+    from memqa.extract import chosen
+
+    assert chosen(np.array([1.0, 3.0, 2.9]), ratio=0.5).tolist() == [1, 2]
+    assert chosen(np.array([1.0, 3.0, 2.0]), ratio=0.5).tolist() == [1]  # e^-1 < 0.5
+    assert chosen(np.array([4.0]), ratio=0.5).tolist() == [0]
+    assert chosen(np.array([]), ratio=0.5).tolist() == []
+
+
+def test_the_shipped_answer_model_matches_the_features_and_a_stale_one_says_how_to_refit(tmp_path):
+    import json
+
+    from memqa.extract import ANSWER_MODEL, FEATURES, HAND_WEIGHTS, load_answer_model
+
+    m = load_answer_model()  # the file in the package
+    assert len(m.weights) == len(m.mean) == len(m.scale) == len(FEATURES)
+    assert load_answer_model(tmp_path / "absent.json").weights == tuple(HAND_WEIGHTS.get(f, 0.0) for f in FEATURES)
+    stale = json.loads(ANSWER_MODEL.read_text(encoding="utf-8"))
+    stale["features"] = stale["features"][:-1]
+    (tmp_path / "stale.json").write_text(json.dumps(stale), encoding="utf-8")
+    with pytest.raises(ValueError, match="eval/fit_answers.py"):
+        load_answer_model(tmp_path / "stale.json")
+
+
+def test_a_question_about_what_was_not_adopted_marks_the_row_ticked_no(fake_assistant):
+    import numpy as np
+
+    from memqa.extract import FEATURES, candidates
+    from memqa.lexical import QueryTerms
+
+    r = fake_assistant.retriever
+    q = "Which control measure of Article 12 paragraph 9 has Mexico not adopted?"
+    unit = r.unit_index["mexico-2022/pa-3.4"]
+    segs, x = candidates(q, question_type(q), r, [unit], np.zeros(len(r.segments)), QueryTerms(q))
+    text = fake_assistant.sections[unit].text
+    neg = x[:, FEATURES.index("neg_question_neg")]
+    marked = {text[s.start : s.end][:30] for s, v in zip(segs, neg) if v}
+    assert any(m.startswith("Order the seizure") for m in marked)
+    assert not any(m.startswith("Require imports and exports") for m in marked)

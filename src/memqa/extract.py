@@ -13,12 +13,15 @@ Pure: works on the retriever's public structure and one retrieval.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from .lexical import QueryTerms, fold, tokenize
+from .language import detect
+from .lexical import QueryTerms, fold, language_key, tokenize
 from .types import AnswerUnit, Citation, DirectAnswer
 
 QTYPE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
@@ -161,41 +164,156 @@ def _row_end(text: str, seg: _Seg) -> int:
     return line_end if tail and not tail.strip(" \t") and "\t" in tail else seg.end
 
 
+# The answer-unit model: a linear score over the features below, one weight each. Fitted by
+# eval/fit_answers.py (a softmax over each question's candidates, trained on the development sets' labelled
+# answer units) and stored in data/answer_model.json; without that file the hand-set weights apply.
+ANSWER_MODEL = Path(__file__).with_name("data") / "answer_model.json"
+FEATURES = ("cosine", "cosine_gap", "lexical", "lexical_idf", "rank1", "rank2", "summary_judgement",
+            "summary_other", "fit", "misfit", "gap_negation", "neg_question_neg", "neg_question_pos", "item", "row",
+            "lead_in", "first", "restates_title", "log_tokens", "header_row", "novel_terms", "foreign_cosine",
+            "foreign_lexical", "list_answer")
+HAND_WEIGHTS = {"cosine": 1.0, "lexical": LEXICAL_WEIGHT, "rank1": RANK_PRIOR[1] - RANK_PRIOR[0],
+                "rank2": RANK_PRIOR[2] - RANK_PRIOR[0], "summary_judgement": KIND_PRIOR["judgement"]["evaluative_summary"],
+                "summary_other": KIND_PRIOR["other"]["evaluative_summary"], "fit": TYPE_BONUS, "misfit": -TYPE_PENALTY,
+                "gap_negation": GAP_BONUS}
+MARK_RE = re.compile(r"^\s*[Xx✓✔]\s*$")
+NO_HEADERS = frozenset({"no", "nao", "non"})
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """Feature weights (over standardised features when ``mean``/``scale`` are given)."""
+
+    weights: tuple[float, ...]
+    mean: tuple[float, ...] = ()
+    scale: tuple[float, ...] = ()
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        if self.mean:
+            x = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return x @ np.asarray(self.weights)
+
+
+def load_answer_model(path: Path = ANSWER_MODEL) -> AnswerModel:
+    """The fitted model, or the hand-set weights when the file is absent."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return AnswerModel(tuple(HAND_WEIGHTS.get(f, 0.0) for f in FEATURES))
+    if tuple(d["features"]) != FEATURES:
+        raise ValueError(f"{path} was fitted for other features; refit it: python eval/fit_answers.py")
+    return AnswerModel(tuple(d["weights"]), tuple(d["mean"]), tuple(d["scale"]))
+
+
+_MODEL: AnswerModel | None = None
+
+
+def answer_model() -> AnswerModel:
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = load_answer_model()
+    return _MODEL
+
+
+def _row_negative(text: str, segs: list[_Seg], pos: int) -> bool:
+    """A table row ticked under a "No" column (the header is the first row of its table)."""
+    h = pos
+    while h > 0 and segs[h - 1].kind == "row":
+        h -= 1
+    if h == pos:
+        return False
+    header = [fold(c).strip().lower() for c in text[segs[h].start : _row_end(text, segs[h])].split("\t")]
+    cells = text[segs[pos].start : _row_end(text, segs[pos])].split("\t")
+    return any(MARK_RE.match(c) and i < len(header) and header[i] in NO_HEADERS for i, c in enumerate(cells))
+
+
+def _share(wanted: frozenset[str], have: set[str], idf=None) -> float:
+    """The share of the question's terms a segment holds, each weighted by its rarity when ``idf`` is given."""
+    if idf is None:
+        return len(wanted & have) / len(wanted)
+    w = {t: idf(t) for t in wanted}
+    total = sum(w.values())
+    return sum(w[t] for t in wanted & have) / total if total > 0 else 0.0
+
+
+def candidates(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
+               q_terms: QueryTerms) -> tuple[list[_Seg], np.ndarray]:
+    """The answer candidates (segments of the top units, headings left out) and their ``FEATURES`` rows."""
+    asks_gap = bool(GAP_RE.search(question))
+    asks_neg = bool(NEGATION_RE.search(question))
+    lexical = getattr(retriever, "lexical", None)
+    idf = lexical.idf if lexical is not None else None
+    foreign = float(language_key(detect(question)) != "en")
+    segs_out, rows = [], []
+    for rank, unit in enumerate(order[:MAX_UNITS]):
+        sec = retriever.sections[unit]
+        segs = _unit_segments(retriever, unit)
+        lang = retriever.unit_language[unit]
+        wanted = q_terms(lang)
+        title = set(tokenize(sec.title, lang))
+        novel = frozenset(wanted - title)  # what the question adds to the unit's own topic
+        first_body = True
+        for pos, s in enumerate(segs):
+            if s.start < sec.body_start:
+                continue  # the heading restates the title; it is not evidence
+            text = sec.text[s.start : s.end]
+            have = set(tokenize(text, lang))
+            fit = fits(qtype, text)
+            negative = bool(NEGATION_RE.search(text)) or (s.kind == "row" and _row_negative(sec.text, segs, pos))
+            is_header = s.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row")
+            rows.append([
+                float(segment_scores[s.index]), 0.0,
+                _share(wanted, have) if wanted else 0.0, _share(wanted, have, idf) if wanted else 0.0,
+                float(rank == 1), float(rank == 2),
+                float(sec.kind == "evaluative_summary" and qtype == "judgement"),
+                float(sec.kind == "evaluative_summary" and qtype != "judgement"),
+                float(fit is True), float(fit is False),
+                float(asks_gap and negative), float(asks_neg and negative), float(asks_neg and not negative),
+                float(s.kind == "item"), float(s.kind == "row"), float(text.rstrip().endswith(":")),
+                float(first_body), len(have & title) / len(have) if have else 0.0,
+                float(np.log1p(len(have))), float(is_header),
+                _share(novel, have, idf) if novel else 0.0, 0.0, 0.0,
+                float(qtype in LIST_TYPES and (s.kind == "item" or text.rstrip().endswith(":"))),
+            ])
+            segs_out.append(s)
+            first_body = False
+    x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+    if len(rows):
+        x[:, 1] = x[:, 0] - x[:, 0].max()  # how far below the best cosine
+        x[:, FEATURES.index("foreign_cosine")] = foreign * x[:, 1]
+        x[:, FEATURES.index("foreign_lexical")] = foreign * x[:, FEATURES.index("lexical_idf")]
+    return segs_out, x
+
+
+RUNNER_UP_RATIO = 0.5  # the runner-up joins the answer when its probability is at least this share of the best's
+
+
+def chosen(scores: np.ndarray, ratio: float = RUNNER_UP_RATIO) -> np.ndarray:
+    """Indices of the candidates that make the answer: the best, and the runner-up when the model is torn
+    between the two (softmax probability within ``ratio`` of the best's).
+
+    >>> chosen(np.array([0.0, 2.0, 1.9])).tolist(), chosen(np.array([0.0, 2.0, 0.5])).tolist()
+    ([1, 2], [1])
+    """
+    if len(scores) < 2:
+        return np.arange(len(scores))
+    top2 = np.argsort(-scores, kind="stable")[:2]
+    return top2 if np.exp(scores[top2[1]] - scores[top2[0]]) >= ratio else top2[:1]
+
+
 def extract(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
-            q_terms: QueryTerms) -> DirectAnswer | None:
+            q_terms: QueryTerms, model: AnswerModel | None = None) -> DirectAnswer | None:
     """The direct answer from the top units in ``order`` (None when there are no candidates)."""
-    cands = [s for rank, unit in enumerate(order[:MAX_UNITS]) for s in _unit_segments(retriever, unit)]
+    cands, x = candidates(question, qtype, retriever, order, segment_scores, q_terms)
     if not cands:
         return None
-    prior = {unit: RANK_PRIOR[min(r, len(RANK_PRIOR) - 1)] for r, unit in enumerate(order[:MAX_UNITS])}
-    kind_prior = KIND_PRIOR["judgement" if qtype == "judgement" else "other"]
-    asks_gap = bool(GAP_RE.search(question))
-    best, best_score = None, -np.inf
-    dense = np.asarray(segment_scores[np.array([s.index for s in cands])], dtype=np.float64)  # one lookup
-    for s, cosine in zip(cands, dense):
-        text = retriever.sections[s.unit].text[s.start : s.end]
-        if s.start < retriever.sections[s.unit].body_start:
-            continue  # the heading restates the title; it is not evidence
-        score = float(cosine) + prior[s.unit]
-        score += kind_prior.get(retriever.sections[s.unit].kind, 0.0)
-        if asks_gap and NEGATION_RE.search(text):
-            score += GAP_BONUS
-        lang = retriever.unit_language[s.unit]
-        wanted = q_terms(lang)
-        if wanted:
-            score += LEXICAL_WEIGHT * len(wanted & set(tokenize(text, lang))) / len(wanted)
-        fit = fits(qtype, text)
-        if fit is True:
-            score += TYPE_BONUS
-        elif fit is False:
-            score -= TYPE_PENALTY
-        if score > best_score:
-            best, best_score = s, score
-    if best is None:
-        return None
-    chosen = _expand_lead_in(retriever, best, [best], qtype)
+    scores = (model or answer_model()).score(x)
+    picked: list[_Seg] = []
+    for i in chosen(scores):  # the best candidate first, then the runner-up, each with the list it introduces
+        s = cands[int(i)]
+        picked += [c for c in _expand_lead_in(retriever, s, [s], qtype) if c not in picked]
     units = []
-    for s in chosen:
+    for s in picked:
         sec = retriever.sections[s.unit]
         end = _row_end(sec.text, s) if s.kind == "row" else s.end
         units.append(AnswerUnit(text=sec.text[s.start : end], start=sec.start_char + s.start,
