@@ -192,3 +192,42 @@ def test_a_question_about_what_was_not_adopted_marks_the_row_ticked_no(fake_assi
     marked = {text[s.start : s.end][:30] for s, v in zip(segs, neg) if v}
     assert any(m.startswith("Order the seizure") for m in marked)
     assert not any(m.startswith("Require imports and exports") for m in marked)
+
+
+def _segs_starting(assistant, section_id: str, *starts: str) -> list[_Seg]:
+    r = assistant.retriever
+    unit = r.unit_index[section_id]
+    text = assistant.sections[unit].text
+    segs = _unit_segments(r, unit)
+    return [next(s for s in segs if text[s.start : s.end].startswith(p)) for p in starts]
+
+
+def test_yes_no_from_a_table_reads_the_cell_under_the_asked_column(fake_assistant):
+    from memqa.extract import _polarity
+
+    r = fake_assistant.retriever
+    picked = _segs_starting(fake_assistant, "mexico-2022/pa-3.1", "Name of the competent authority", "COFEPRIS")
+    # header: ... | Does it take into account CICAD's Model Regulations? ; COFEPRIS row: ... | Yes | No
+    assert _polarity("Does COFEPRIS take CICAD's model regulations into account?", r, picked) == "no"
+    assert _polarity("Does COFEPRIS perform regular inspections and audits?", r, picked) == "yes"
+
+
+def test_yes_no_from_a_ticked_table_reads_the_row_the_question_names(fake_assistant):
+    from memqa.extract import _polarity
+
+    r = fake_assistant.retriever
+    picked = _segs_starting(fake_assistant, "mexico-2022/pa-10.5", "Institutions that implement", "Ministry of Agriculture",
+                            "Ministry of Women/Family")
+    assert _polarity("Does the Ministry of Women/Family implement supplementary policies?", r, picked) == "no"
+    assert _polarity("Does the Ministry of Agriculture implement supplementary policies?", r, picked) == "yes"
+
+
+def test_a_question_about_gaps_is_answered_yes_by_a_negative_finding(fake_assistant):
+    from memqa.extract import _polarity
+
+    r = fake_assistant.retriever
+    unit = r.unit_index["mexico-2022/summary-10"]
+    text = fake_assistant.sections[unit].text
+    neg = next(s for s in _unit_segments(r, unit) if "does not" in text[s.start : s.end])
+    assert _polarity("Did CICAD find gaps in alternative development?", r, [neg]) == "yes"
+    assert _polarity("Does Mexico share its experiences?", r, [neg]) == "no"

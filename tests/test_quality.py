@@ -40,3 +40,17 @@ def test_abstention_rates_meet_recorded_thresholds(result, gate):
     a = gate["abstention"]
     assert result["abstention_unanswerable"] >= a["min_abstain_unanswerable"]
     assert result["false_abstention_answerable"] <= a["max_false_abstain"]
+
+
+def test_direct_answers_hold_a_gold_answer_unit(result, gate):
+    assert result["answer_accuracy"] >= gate["min_answer_accuracy"], (
+        f"answer accuracy {result['answer_accuracy']:.3f} fell below {gate['min_answer_accuracy']}")
+
+
+def test_yes_no_answers_read_the_evidence_the_right_way(real_assistant, gate):
+    """Yes/no questions (English, Spanish, Portuguese, French; tables and "did CICAD find gaps?" among them):
+    the answer's yes/no is the expected one."""
+    gold = load_gold(ROOT / gate["yes_no"]["gold"])
+    got = run_eval(real_assistant, gold, [gate["config"]])["configs"][gate["config"]]
+    assert got["n_yes_no"] >= 30
+    assert got["yes_no_accuracy"] >= gate["yes_no"]["min_accuracy"], got["yes_no_accuracy"]

@@ -37,6 +37,7 @@ class GoldQuestion:
     gold: tuple[str, ...]
     answer: str = ""
     answer_units: tuple[str, ...] = ()  # verbatim report text that answers (sentence, list item, row)
+    expected: str | None = None  # yes/no questions: "yes" or "no"
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
@@ -51,7 +52,7 @@ def load_gold(path: Path) -> list[GoldQuestion]:
             d = json.loads(line)
             out.append(GoldQuestion(d["id"], d["question"], d.get("lang", "en"), d.get("kind", ""),
                                     tuple(d.get("gold", [])), d.get("answer", ""),
-                                    tuple(d.get("answer_units", []))))
+                                    tuple(d.get("answer_units", [])), d.get("expected")))
         except (json.JSONDecodeError, KeyError) as e:
             raise MemqaError(f"{path}:{n}: not a gold line ({e}); each line needs id, question, gold.") from e
     if not out:
@@ -91,6 +92,7 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
     abstain: dict[str, dict[str, bool]] = {name: {} for name in cfgs}
     answered: dict[str, dict[str, bool]] = {name: {} for name in cfgs}
     confidence: dict[str, dict[str, str]] = {name: {} for name in cfgs}
+    yes_no: dict[str, dict[str, bool]] = {name: {} for name in cfgs}  # the answer's yes/no is the expected one
     for g in gold:
         spans = gold_spans(assistant, g.answer_units)
         for name, cfg in cfgs.items():
@@ -101,10 +103,13 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
             runs[name][g.id] = {assistant.sections[i].id: float(depth - rank) for rank, i in enumerate(order)}
             abstain[name][g.id] = not ranking.verdict.answerable
             confidence[name][g.id] = ranking.verdict.confidence
-            if spans:
+            if spans or (g.expected and g.gold):
                 direct = assistant.direct_answer(ranking)
+            if spans:
                 answered[name][g.id] = direct is not None and any(
                     u.start < e and s < u.end for u in direct.units for s, e in spans)
+            if g.expected and g.gold:
+                yes_no[name][g.id] = direct is not None and direct.polarity == g.expected
     result: dict = {"configs": {}, "n_questions": len(gold), "n_answerable": len(qrels)}
     groups: dict[str, list[str]] = defaultdict(list)
     for g in gold:
@@ -126,6 +131,8 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
             "mean_latency_ms": 1000 * float(np.mean(latency[name])),
             "answer_accuracy": float(np.mean(list(answered[name].values()))) if answered[name] else None,
             "n_answer_units": len(answered[name]),
+            "yes_no_accuracy": float(np.mean(list(yes_no[name].values()))) if yes_no[name] else None,
+            "n_yes_no": len(yes_no[name]),
             "confidence": confidence_table(gold, confidence[name], runs[name], qrels),
         }
     for group, qids in sorted(groups.items()):
@@ -232,14 +239,15 @@ def confidence_table(gold, labels: dict[str, str], run: dict, qrels: dict) -> di
 
 def markdown_table(result: dict) -> str:
     head = ("| configuration | " + " | ".join(SHORT[m] for m in METRICS)
-            + " | abstain (unans.) | false abstain | answer acc. | ms/query |")
-    lines = [head, "|" + "---|" * (len(METRICS) + 5)]
+            + " | abstain (unans.) | false abstain | answer acc. | yes/no acc. | ms/query |")
+    lines = [head, "|" + "---|" * (len(METRICS) + 6)]
     for name, r in result["configs"].items():
         o = r["overall"]
         ab, fa = r["abstention_unanswerable"], r["false_abstention_answerable"]
         lines.append(
             f"| {name} | " + " | ".join(f"{o[m]:.3f}" for m in METRICS)
             + f" | {_num(ab)} | {_num(fa)} | {_num(r['answer_accuracy'])} (n={r['n_answer_units']})"
+            + f" | {_num(r.get('yes_no_accuracy'))} (n={r.get('n_yes_no', 0)})"
             + f" | {r['mean_latency_ms']:.1f} |"
         )
     lines += ["", "confidence labels (share of questions; share of answerable questions; top-1 precision on "

@@ -82,6 +82,88 @@ GAP_BONUS = 0.08  # a question about gaps: the negated findings answer it
 LIST_TYPES = frozenset({"list", "law", "organisation", "description"})
 
 
+YESNO_RE = dict(QTYPE_PATTERNS)["yesno"]
+QUESTION_WORDS = frozenset(
+    "que qu quel quelle quels quelles quoi comment ou quand combien qui pourquoi lequel laquelle lesquels lesquelles "
+    "cual cuales como donde cuando cuanto cuanta cuantos cuantas quien quienes por para "
+    "qual quais onde quanto quanta quantos quantas quem porque".split())
+LEADING_CLAUSE_RE = re.compile(r"^[^,?]{3,120},\s*")  # "When Mexico designs policy, does it consider ...?"
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether the question is put as a yes/no question, whatever it asks about ("Did CICAD find gaps in...?"
+    is a judgement asked yes/no; "When Mexico designs policy, does it consider...?" is not a date question).
+
+    >>> [asks_yes_no(q) for q in ("Did CICAD find gaps?", "When Mexico designs policy, does it consider uses?",
+    ...                           "When was the law passed?", "¿Tiene México un sistema?", "Which agencies?")]
+    [True, True, False, True, False]
+    >>> [asks_yes_no(q) for q in ("O México divulga os resultados dos programas?", "Según la CICAD, ¿existen mecanismos?",
+    ...                           "Com que frequência são oferecidos os cursos?", "¿Qué instituciones participan?")]
+    [True, True, False, False]
+    """
+    q = fold(question).strip()
+    if YESNO_RE.search(q) or YESNO_RE.search(LEADING_CLAUSE_RE.sub("", q, count=1)):
+        return True
+    # Spanish, Portuguese and French ask yes/no by intonation ("¿Participan las comunidades...?", "O México
+    # divulga...?"): a question mark and no question word among the first words of the main clause.
+    if "?" not in q or detect(question) == "en":
+        return False
+    main = LEADING_CLAUSE_RE.sub("", q.lstrip("¿ "), count=1).lstrip("¿ ")
+    return not any(w in QUESTION_WORDS for w in re.findall(r"\w+", main)[:2])
+
+
+YES_NO_CELL_RE = re.compile(r"^\s*(yes|no|si|sim|nao|oui|non)\b", re.I)
+
+
+def _asked_cell(question: str, text: str, segs: list[_Seg], pos: int, lang: str) -> str | None:
+    """In a table whose cells say Yes/No per column ("COFEPRIS | Yes, ... | Yes | No"), the cell of the row
+    under the column whose header shares the most words with the question; None when no header does."""
+    h = pos
+    while h > 0 and segs[h - 1].kind == "row":
+        h -= 1
+    header = text[segs[h].start : _row_end(text, segs[h])].split("\t")
+    cells = text[segs[pos].start : _row_end(text, segs[pos])].split("\t")
+    wanted = set(tokenize(question, lang))
+    overlap = [len(wanted & set(tokenize(c, lang))) if i else 0 for i, c in enumerate(header)]
+    j = int(np.argmax(overlap)) if overlap else 0
+    if not overlap or overlap[j] == 0 or j >= len(cells) or not YES_NO_CELL_RE.match(fold(cells[j])):
+        return None
+    return fold(cells[j]).lower()
+
+
+def _polarity(question: str, retriever, picked: list[_Seg]) -> str:
+    """"yes" or "no" as the evidence reads: the first quotable piece that takes a side — a sentence by its
+    negation, a table row by the column its mark is in (a header row takes none) — flipped when the question
+    asks about a shortcoming ("Did CICAD find gaps...?": a finding that Mexico does not do something is a yes)."""
+    negative = False
+    first = picked[0] if picked else None
+    rows = [s for s in picked if s.kind == "row" and first is not None and s.unit == first.unit]
+    if rows:
+        segs = _unit_segments(retriever, first.unit)
+        heads = {x.index for i, x in enumerate(segs) if x.kind == "row" and (i == 0 or segs[i - 1].kind != "row")}
+        rows = [s for s in rows if s.index not in heads]
+    if first is not None and first.kind == "row" and len(rows) > 1:
+        # a table answers: the row that names what the question asks about takes the side
+        lang = retriever.unit_language[first.unit]
+        wanted = set(tokenize(question, lang))
+        text = retriever.sections[first.unit].text
+        best = max(rows, key=lambda r: len(wanted & set(tokenize(text[r.start : r.end].split("\t")[0], lang))))
+        picked = [best, *[s for s in picked if s is not best]]
+    for s in picked:
+        text = retriever.sections[s.unit].text
+        if s.kind == "row":
+            segs = _unit_segments(retriever, s.unit)
+            pos = next(i for i, x in enumerate(segs) if x.index == s.index)
+            if pos == 0 or segs[pos - 1].kind != "row":
+                continue  # a header row: the rows under it take the side
+            cell = _asked_cell(question, text, segs, pos, retriever.unit_language[s.unit])
+            negative = YES_NO_CELL_RE.match(cell).group(1) in NO_HEADERS if cell else _row_negative(text, segs, pos)
+        else:
+            negative = bool(NEGATION_RE.search(text[s.start : s.end]))
+        break
+    return "no" if negative != bool(GAP_RE.search(question)) else "yes"
+
+
 def question_type(question: str) -> str:
     """What the question asks for.
 
@@ -319,7 +401,7 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
         units.append(AnswerUnit(text=sec.text[s.start : end], start=sec.start_char + s.start,
                                 end=sec.start_char + end, citation=Citation.of(sec, span=(s.start, end))))
     polarity = None
-    if qtype == "yesno":
-        polarity = "no" if NEGATION_RE.search(units[0].text) else "yes"
+    if qtype == "yesno" or asks_yes_no(question):
+        polarity = _polarity(question, retriever, picked)
     return DirectAnswer(type=qtype, text="\n".join(u.text.strip(" \n\r") for u in units), units=tuple(units),
                         polarity=polarity)
