@@ -173,7 +173,8 @@ def test_build_prints_what_it_reused_and_embedded(library, capsys):
     assert main(["build", "--corpus", str(corpus), "--index", str(index), "--encoders", "fake"]) == 0
     out = capsys.readouterr().out
     assert "reused fake vectors of 2 report(s): ruritania-2022, utopia-2022" in out
-    assert "embedded 1 report(s) with fake in" in out and out.rstrip().endswith("atlantis-2019")
+    assert "embedded 1 report(s) with fake in" in out and "s: atlantis-2019\n" in out
+    assert out.rstrip().endswith("fake passages: exact (flat) index of 20 vectors")
 
 
 # --------------------------------------------------------------------------- filters
@@ -386,3 +387,46 @@ def test_eval_skips_or_refuses_configurations_the_index_cannot_run(fake_index, m
                  "--gold", str(gold)]) == 0
     assert "memqa: skipping dense-minilm, dense-e5, ensemble, hybrid-minilm" in capsys.readouterr().err
     assert ran == [["lexical"]]
+
+
+# --------------------------------------------------------------------------- FAISS index type
+def test_an_ivf_library_answers_and_filters_as_the_flat_one(library, tmp_path):
+    corpus, flat_index = library
+    ivf_index = tmp_path / "ivf-index"
+    m = build_index(corpus, ivf_index, [FakeEncoder()], faiss="ivf")
+    info = m["faiss"]["fake"]
+    assert info["type"] == "ivf" and info["requested"] == "ivf" and info["nprobe"] >= 1
+    assert info["recall_at_100"] >= 0.99
+    assert json.loads((ivf_index / "manifest.json").read_text(encoding="utf-8"))["faiss"] == m["faiss"]
+    assert load_index(flat_index).manifest["faiss"]["fake"]["type"] == "flat"  # auto: flat at this size
+    flat = Assistant.load(flat_index, encoders=[FakeEncoder()], corpus_dir=corpus)
+    ivf = Assistant.load(ivf_index, encoders=[FakeEncoder()], corpus_dir=corpus)
+    for q, filters in [("dismantled clandestine laboratories", {}), ("precursor chemicals", {"country": "Atlantis"}),
+                       ("PEN Online", {"language": "es"})]:
+        a, b = flat.ask(q, k=6, **filters), ivf.ask(q, k=6, **filters)
+        assert [h.citation.section_id for h in a.passages] == [h.citation.section_id for h in b.passages]
+        assert [h.text for h in a.passages] == [h.text for h in b.passages]  # windows read from the IVF's vectors
+    assert reports_of(ivf.ask("precursor chemicals", k=20, country="Atlantis")) == {"atlantis-2019"}
+
+
+def test_memqa_add_keeps_the_faiss_type_the_index_was_built_with(library, tmp_path, capsys):
+    from memqa.cli import main
+
+    corpus, index = library
+    assert main(["build", "--corpus", str(corpus), "--index", str(index), "--encoders", "fake", "--faiss", "ivf"]) == 0
+    assert "IVF index" in capsys.readouterr().out
+    new = tmp_path / "new.txt"
+    new.write_text(TINY_REPORT.replace("Ruritania", "Freedonia"), encoding="utf-8")
+    (tmp_path / "new.json").write_text(json.dumps({
+        "report_id": "freedonia-2022", "country": "Freedonia", "year": 2022, "round": "Eighth Evaluation Round",
+        "thematic_area": "Supply reduction", "document_code": "CICAD/doc.0001/22", "title": "Freedonia 2022",
+        "language": "en"}), encoding="utf-8")
+    assert main(["add", str(new), "--corpus", str(corpus), "--index", str(index), "--encoders", "fake"]) == 0
+    assert load_index(index).manifest["faiss"]["fake"]["type"] == "ivf"
+
+
+def test_an_unknown_faiss_type_is_refused_before_any_work(library, tmp_path):
+    corpus, _ = library
+    with pytest.raises(ValueError, match="auto, flat, ivf"):
+        build_index(corpus, tmp_path / "x", [FakeEncoder()], faiss="hnsw")
+    assert not (tmp_path / "x").exists()

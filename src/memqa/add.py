@@ -250,8 +250,10 @@ def _install(path: Path, data: bytes) -> None:
 
 
 def apply_add(plan: AddPlan, index: Path, encoders: Sequence, settings: ChunkSettings = ChunkSettings(),
-              progress: Callable[[str, int, int], None] | None = None, build: Callable | None = None) -> Added:
-    """Copy the planned files into the corpus and build; on any failure put the corpus back as it was."""
+              progress: Callable[[str, int, int], None] | None = None, build: Callable | None = None,
+              faiss: str = "auto") -> Added:
+    """Copy the planned files into the corpus and build (``faiss``: the passage index type, as ``memqa build``);
+    on any failure put the corpus back as it was."""
     from .build import build_index
 
     build = build or build_index
@@ -268,7 +270,7 @@ def apply_add(plan: AddPlan, index: Path, encoders: Sequence, settings: ChunkSet
             for name in sorted(plan.files, key=lambda n: not n.endswith(".json")):
                 _install(corpus / name, plan.files[name])
                 written.append(corpus / name)
-        manifest = build(corpus, index, encoders, settings, progress=progress)
+        manifest = build(corpus, index, encoders, settings, progress=progress, faiss=faiss)
     except BaseException:
         for p in written:
             p.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import vectorindex
 from .cache import BuildCache, ReportParts, report_key
 from .chunking import ChunkSettings, chunk_sections
 from .corpus import CorpusFile, load_corpus
@@ -125,13 +126,18 @@ def build_index(
     encoders: Sequence[Encoder],
     settings: ChunkSettings = ChunkSettings(),
     progress: Progress | None = None,
+    faiss: str = "auto",
 ) -> dict:
     """Build the index and write it atomically; returns the manifest.
+
+    ``faiss`` is the passage index type: ``auto`` (flat, IVF from ``vectorindex.AUTO_IVF_FROM`` passages),
+    ``flat`` or ``ivf``.
 
     ``manifest["build"]`` says, per encoder, which reports were embedded and which reused from the
     cache, which reports were parsed anew and which left the library since the previous index.
     """
     t0 = time.perf_counter()
+    vectorindex.choose(faiss, 0)  # an unknown type fails before any work
     index_dir = Path(index_dir)
     check_destination(index_dir, Path(corpus_dir))  # before any work: never replace the corpus or a non-index
     files = load_corpus(corpus_dir)
@@ -223,8 +229,8 @@ def build_index(
         }
         verdicts = cicad_assessments(reports, encoders, s_vecs, cache, progress)
         manifest["counts"]["assessed_headings"] = sum(1 for v in verdicts.values() if v["status"] != "none")
-        save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, carry=cache.used,
-                   assessments=verdicts)
+        manifest = save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, carry=cache.used,
+                   assessments=verdicts, faiss_kind=faiss)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     log.info("built %s in %.1fs", index_dir, manifest["build_seconds"])
     return manifest

