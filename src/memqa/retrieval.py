@@ -16,6 +16,7 @@ import numpy as np
 from . import vectorindex
 from .encoders import Encoder
 from .errors import CorruptIndexError
+from .glossary import expand
 from .language import detect
 from .lexical import language_key
 from .limits import LEXICAL_CANDIDATES, SEARCH_K, WINDOW_DENSE_FALLBACK
@@ -92,6 +93,9 @@ def single_threaded_faiss() -> None:
 def _starts(owner: np.ndarray, n_groups: int) -> np.ndarray:
     """Offset of each group's first member in ``owner`` (sorted), for ``np.maximum.reduceat``."""
     return np.searchsorted(owner, np.arange(n_groups + 1))
+
+
+EXPAND = True  # everyday words of English questions also search the glossary's official terms (memqa.glossary)
 
 
 class Retriever:
@@ -171,7 +175,7 @@ class Retriever:
         p_scores, u_scores, g_scores = {}, {}, {}
         # BM25 always runs (a millisecond; answerability uses it in every language). A passage sharing
         # no word with the question is absent from the lexical ranking, not ranked last.
-        lex = self.lexical.scores(question)
+        lex = self.lexical.scores(expand(question) if (EXPAND and lang == "en") else question)
         hit = np.flatnonzero(lex > 0)
         p_scores["lexical"] = np.where(lex > 0, lex, -np.inf).astype(np.float32)
         u_lex = np.full(n_units, -np.inf)
