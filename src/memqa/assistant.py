@@ -289,7 +289,7 @@ class Assistant:
         terms = q_terms if q_terms is not None else QueryTerms(ranking.question)
         seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
         direct = extract(ranking.question, question_type(ranking.question), self.retriever,
-                         list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms)
+                         list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms, lang=ranking.retrieval.lang)
         if direct is None:
             return None
         # The units' citations name the document, as the passages' do.

@@ -90,7 +90,7 @@ QUESTION_WORDS = frozenset(
 LEADING_CLAUSE_RE = re.compile(r"^[^,?]{3,120},\s*")  # "When Mexico designs policy, does it consider ...?"
 
 
-def asks_yes_no(question: str) -> bool:
+def asks_yes_no(question: str, lang: str | None = None) -> bool:
     """Whether the question is put as a yes/no question, whatever it asks about ("Did CICAD find gaps in...?"
     is a judgement asked yes/no; "When Mexico designs policy, does it consider...?" is not a date question).
 
@@ -106,7 +106,7 @@ def asks_yes_no(question: str) -> bool:
         return True
     # Spanish, Portuguese and French ask yes/no by intonation ("¿Participan las comunidades...?", "O México
     # divulga...?"): a question mark and no question word among the first words of the main clause.
-    if "?" not in q or detect(question) == "en":
+    if "?" not in q or (lang or detect(question)) == "en":
         return False
     main = LEADING_CLAUSE_RE.sub("", q.lstrip("¿ "), count=1).lstrip("¿ ")
     return not any(w in QUESTION_WORDS for w in re.findall(r"\w+", main)[:2])
@@ -309,58 +309,90 @@ def _row_negative(text: str, segs: list[_Seg], pos: int) -> bool:
     return any(MARK_RE.match(c) and i < len(header) and header[i] in NO_HEADERS for i, c in enumerate(cells))
 
 
-def _share(wanted: frozenset[str], have: set[str], idf=None) -> float:
-    """The share of the question's terms a segment holds, each weighted by its rarity when ``idf`` is given."""
-    if idf is None:
-        return len(wanted & have) / len(wanted)
-    w = {t: idf(t) for t in wanted}
-    total = sum(w.values())
-    return sum(w[t] for t in wanted & have) / total if total > 0 else 0.0
+@dataclass(frozen=True)
+class _Static:
+    """What a candidate's features need from its own text (the same for every question; cached per unit)."""
+
+    seg: _Seg
+    text: str
+    terms: frozenset[str]
+    negative: bool
+    header: bool
+    lead_in: bool
+    first: bool
+    restates_title: float
+
+
+UNIT_CACHE = 4096  # units whose candidates' text features are kept (a few KB each)
+
+
+def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
+    """The candidates of a unit (headings left out) with their text features, and the unit title's terms."""
+    cache = retriever.__dict__.setdefault("_answer_static", {})
+    got = cache.get(unit)
+    if got is not None:
+        return got
+    sec = retriever.sections[unit]
+    lang = retriever.unit_language[unit]
+    segs = _unit_segments(retriever, unit)
+    title = frozenset(tokenize(sec.title, lang))
+    out: list[_Static] = []
+    for pos, s in enumerate(segs):
+        if s.start < sec.body_start:
+            continue  # the heading restates the title; it is not evidence
+        text = sec.text[s.start : s.end]
+        have = frozenset(tokenize(text, lang))
+        negative = bool(NEGATION_RE.search(text)) or (s.kind == "row" and _row_negative(sec.text, segs, pos))
+        out.append(_Static(s, text, have, negative, s.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row"),
+                           text.rstrip().endswith(":"), not out, len(have & title) / len(have) if have else 0.0))
+    if len(cache) >= UNIT_CACHE:
+        cache.pop(next(iter(cache)))
+    cache[unit] = (out, title)
+    return out, title
 
 
 def candidates(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
-               q_terms: QueryTerms) -> tuple[list[_Seg], np.ndarray]:
-    """The answer candidates (segments of the top units, headings left out) and their ``FEATURES`` rows."""
+               q_terms: QueryTerms, lang: str | None = None) -> tuple[list[_Seg], np.ndarray]:
+    """The answer candidates (segments of the top units, headings left out) and their ``FEATURES`` rows.
+    ``lang`` is the question's language (detected when not given)."""
     asks_gap = bool(GAP_RE.search(question))
     asks_neg = bool(NEGATION_RE.search(question))
     lexical = getattr(retriever, "lexical", None)
-    idf = lexical.idf if lexical is not None else None
-    foreign = float(language_key(detect(question)) != "en")
+    foreign = float(language_key(lang or detect(question)) != "en")
     segs_out, rows = [], []
+    fit_memo = retriever.__dict__.setdefault("_answer_fits", {})  # (segment, question type) -> fits()
+    if len(fit_memo) > 50 * UNIT_CACHE:
+        fit_memo.clear()
     for rank, unit in enumerate(order[:MAX_UNITS]):
         sec = retriever.sections[unit]
-        segs = _unit_segments(retriever, unit)
-        lang = retriever.unit_language[unit]
-        wanted = q_terms(lang)
-        title = set(tokenize(sec.title, lang))
-        novel = frozenset(wanted - title)  # what the question adds to the unit's own topic
-        first_body = True
-        for pos, s in enumerate(segs):
-            if s.start < sec.body_start:
-                continue  # the heading restates the title; it is not evidence
-            text = sec.text[s.start : s.end]
-            have = set(tokenize(text, lang))
-            fit = fits(qtype, text)
-            negative = bool(NEGATION_RE.search(text)) or (s.kind == "row" and _row_negative(sec.text, segs, pos))
-            is_header = s.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row")
+        statics, title = _static(retriever, unit)
+        wanted = q_terms(retriever.unit_language[unit])
+        idf = {t: lexical.idf(t) for t in wanted} if lexical is not None else {t: 1.0 for t in wanted}
+        novel = wanted - title  # what the question adds to the unit's own topic
+        total, total_novel = sum(idf.values()), sum(idf[t] for t in novel)
+        summary = sec.kind == "evaluative_summary"
+        for c in statics:
+            s = c.seg
+            key = (s.index, qtype)
+            fit = fit_memo[key] if key in fit_memo else fit_memo.setdefault(key, fits(qtype, c.text))
+            common = wanted & c.terms
             rows.append([
-                float(segment_scores[s.index]), 0.0,
-                _share(wanted, have) if wanted else 0.0, _share(wanted, have, idf) if wanted else 0.0,
+                0.0, 0.0,
+                len(common) / len(wanted) if wanted else 0.0,
+                sum(idf[t] for t in common) / total if total > 0 else 0.0,
                 float(rank == 1), float(rank == 2),
-                float(sec.kind == "evaluative_summary" and qtype == "judgement"),
-                float(sec.kind == "evaluative_summary" and qtype != "judgement"),
+                float(summary and qtype == "judgement"), float(summary and qtype != "judgement"),
                 float(fit is True), float(fit is False),
-                float(asks_gap and negative), float(asks_neg and negative), float(asks_neg and not negative),
-                float(s.kind == "item"), float(s.kind == "row"), float(text.rstrip().endswith(":")),
-                float(first_body), len(have & title) / len(have) if have else 0.0,
-                float(np.log1p(len(have))), float(is_header),
-                _share(novel, have, idf) if novel else 0.0, 0.0, 0.0,
-                float(qtype in LIST_TYPES and (s.kind == "item" or text.rstrip().endswith(":"))),
+                float(asks_gap and c.negative), float(asks_neg and c.negative), float(asks_neg and not c.negative),
+                float(s.kind == "item"), float(s.kind == "row"), float(c.lead_in),
+                float(c.first), c.restates_title, float(np.log1p(len(c.terms))), float(c.header),
+                sum(idf[t] for t in novel & c.terms) / total_novel if total_novel > 0 else 0.0, 0.0, 0.0,
+                float(qtype in LIST_TYPES and (s.kind == "item" or c.lead_in)),
             ])
             segs_out.append(s)
-            first_body = False
     x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
     if len(rows):
+        x[:, 0] = np.asarray(segment_scores[np.array([s.index for s in segs_out])], dtype=np.float64)  # one lookup
         x[:, 1] = x[:, 0] - x[:, 0].max()  # how far below the best cosine
         x[:, FEATURES.index("foreign_cosine")] = foreign * x[:, 1]
         x[:, FEATURES.index("foreign_lexical")] = foreign * x[:, FEATURES.index("lexical_idf")]
@@ -384,9 +416,9 @@ def chosen(scores: np.ndarray, ratio: float = RUNNER_UP_RATIO) -> np.ndarray:
 
 
 def extract(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
-            q_terms: QueryTerms, model: AnswerModel | None = None) -> DirectAnswer | None:
+            q_terms: QueryTerms, model: AnswerModel | None = None, lang: str | None = None) -> DirectAnswer | None:
     """The direct answer from the top units in ``order`` (None when there are no candidates)."""
-    cands, x = candidates(question, qtype, retriever, order, segment_scores, q_terms)
+    cands, x = candidates(question, qtype, retriever, order, segment_scores, q_terms, lang)
     if not cands:
         return None
     scores = (model or answer_model()).score(x)
@@ -401,7 +433,7 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
         units.append(AnswerUnit(text=sec.text[s.start : end], start=sec.start_char + s.start,
                                 end=sec.start_char + end, citation=Citation.of(sec, span=(s.start, end))))
     polarity = None
-    if qtype == "yesno" or asks_yes_no(question):
+    if qtype == "yesno" or asks_yes_no(question, lang):
         polarity = _polarity(question, retriever, picked)
     return DirectAnswer(type=qtype, text="\n".join(u.text.strip(" \n\r") for u in units), units=tuple(units),
                         polarity=polarity)
