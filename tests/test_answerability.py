@@ -52,6 +52,11 @@ def test_key_terms_drop_the_reports_countries_and_the_mem_names(question, own, e
     ("eighth round recommendations", False),
     ("What happened in 2019?", False),  # a year alone is not another report
     ("¿Qué dijo la evaluación de la séptima ronda?", True),
+    ("What is planned for the 2024 stage of the eighth evaluation round?", False),  # this round's schedule
+    ("¿Qué área temática se evaluó en 2021, primer año de la octava ronda del MEM?", False),
+    ("Qu'a recommandé le deuxième cycle d'évaluation du MEM au Mexique ?", True),  # French ordinals
+    ("Quais foram as recomendações do quinto ciclo de avaliação do MEM?", True),  # Portuguese ordinals
+    ("What did the 5th round of the MEM find?", True),
 ])
 def test_asks_other_report(question, expected):
     assert asks_other_report(question, META) is expected
@@ -91,6 +96,29 @@ def test_other_country_feature_uses_the_index_metadata(fake_assistant):
     assert feats("How does Paraguay train customs officers?")["other_country"] == 1.0
     assert feats("How does Mexico train customs officers?")["other_country"] == 0.0
     assert set(feats("pill press training")) == set(FEATURES)
+
+
+def test_a_count_read_off_a_list_is_no_quantity_gap(fake_assistant):
+    r = fake_assistant.retriever
+    lst = r.unit_index["mexico-2022/pa-2.4"]  # "Several agencies function as focal points, including:" + 4 items
+    prose = next(i for i, s in enumerate(fake_assistant.sections)
+                 if s.kind == "priority_action" and not any(r.segments[g].kind in ("item", "row") for g in r.segments_of(i))
+                 and not any(ch.isdigit() for ch in s.text[s.body_start:]))
+
+    def gap(q, unit):
+        ranking = fake_assistant.rank(q)
+        return features(q, ranking.retrieval, r, [unit], fake_assistant.report_metas)["quantity_gap"]
+
+    assert gap("How many agencies are ION focal points?", lst) == 0.0
+    assert gap("How many agencies are ION focal points?", prose) == 1.0
+    assert gap("What is the budget of the ION focal points?", lst) == 1.0  # an amount is not counted off a list
+
+
+def test_the_answer_model_signals_are_probabilities(fake_assistant):
+    ranking = fake_assistant.rank("Which agencies are ION focal points?")
+    f = features(ranking.question, ranking.retrieval, fake_assistant.retriever, list(ranking.order),
+                 fake_assistant.report_metas)
+    assert 0.0 < f["answer_p"] <= 1.0 and 0.0 <= f["answer_in_top"] <= 1.0
 
 
 def test_the_verdict_does_not_depend_on_k(fake_assistant):

@@ -10,7 +10,8 @@ measured on the retrieval itself (no extra model call):
 * ``key_coverage`` — share of the question's key terms (numbers, years, acronyms, names) that
   appear in the top units' text;
 * ``quantity_gap`` — the question asks for a quantity ("how many", "cuántos", "combien"...) but
-  the best sentences hold no number; ``asks_person`` — it asks who heads/directs something
+  the best sentences hold no number (a "how many" question whose top unit holds a list or table to
+  count is no gap); ``asks_person`` — it asks who heads/directs something
   (MEM reports name institutions, not people).
 
 A logistic model over these signals, fitted by ``eval/calibrate.py`` on the gold set's
@@ -29,20 +30,28 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CalibrationError
-from .extract import fits, question_type
-from .lexical import fold, tokenize
+from .extract import answer_model, candidates, fits, question_type
+from .lexical import QueryTerms, fold, tokenize
 from .vocabulary import area_of, area_report, countries_named, country_aliases, marker_in, other_areas_named
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
             "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
-            "fused_margin", "is_en")
+            "fused_margin", "is_en", "answer_p", "answer_in_top")
 # "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
 REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
                             r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-            "ninth": 9, "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5, "sexta": 6,
-            "septima": 7, "octava": 8, "novena": 9, "setima": 7, "oitava": 8, "premier": 1, "septieme": 7,
-            "huitieme": 8}
+ORDINALS = {
+    # English, Spanish (m./f., apocopated), Portuguese (m./f.) and French, accents folded
+    **dict.fromkeys(("first", "primero", "primer", "primera", "primeiro", "premier", "premiere", "1st"), 1),
+    **dict.fromkeys(("second", "segundo", "segunda", "deuxieme", "seconde", "2nd"), 2),
+    **dict.fromkeys(("third", "tercero", "tercer", "tercera", "terceiro", "terceira", "troisieme", "3rd"), 3),
+    **dict.fromkeys(("fourth", "cuarto", "cuarta", "quarto", "quarta", "quatrieme", "4th"), 4),
+    **dict.fromkeys(("fifth", "quinto", "quinta", "cinquieme", "5th"), 5),
+    **dict.fromkeys(("sixth", "sexto", "sexta", "sixieme", "6th"), 6),
+    **dict.fromkeys(("seventh", "septimo", "septima", "setimo", "setima", "septieme", "7th"), 7),
+    **dict.fromkeys(("eighth", "octavo", "octava", "oitavo", "oitava", "huitieme", "8th"), 8),
+    **dict.fromkeys(("ninth", "noveno", "novena", "nono", "nona", "neuvieme", "9th"), 9),
+}
 # A number that states a quantity (not a year, a date part or a document code like 43/19).
 QUANTITY_NUM_RE = re.compile(r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\d/])")
 DATE_RE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -58,6 +67,15 @@ def has_quantity(text: str) -> bool:
     """
     return bool(QUANTITY_NUM_RE.search(DATE_RE.sub(" ", text)))
 CALIBRATION = Path(__file__).with_name("data") / "calibration.json"
+# "How many X are listed / marked Yes?": a count the reader makes from a list or table, not a stated number.
+COUNT_RE = re.compile(r"\b(how many|cu[aá]nt[oa]s|quant[oa]s|combien)\b", re.I)
+MIN_COUNTABLE = 3  # list items or table rows
+
+
+def _countable(retriever, units) -> bool:
+    """Whether a unit holds a list or table to count (at least ``MIN_COUNTABLE`` items or rows)."""
+    return any(sum(retriever.segments[g].kind in ("item", "row") for g in retriever.segments_of(u)) >= MIN_COUNTABLE
+               for u in units)
 
 QUANTITY_RE = re.compile(
     r"\b(how (many|much)|what (was|is) the (total|number|amount|value|price|budget|rate)|number of|"
@@ -169,18 +187,24 @@ def asks_other_report(question: str, meta: dict) -> bool:
     True
     >>> asks_other_report("MEM 2022 findings on precursors", {"year": 2022, "round": "Eighth Evaluation Round"})
     False
+    >>> meta = {"year": 2022, "round": "Eighth Evaluation Round"}
+    >>> [asks_other_report(q, meta) for q in ("What is planned for the 2024 stage of the eighth evaluation round?",
+    ...     "Qu'a recommandé le deuxième cycle d'évaluation du MEM ?", "Quais foram as recomendações do quinto ciclo?")]
+    [False, True, True]
     """
     q = fold(question)
     if not REPORT_WORD_RE.search(q):
         return False
-    years = {int(y) for y in re.findall(r"\b(19[89]\d|20[0-4]\d)\b", q)}
-    year = int(meta.get("year") or 0)
-    if years and year and year not in years:
-        return True
     rnd = fold(str(meta.get("round", ""))).split()
     mine = next((ORDINALS[w] for w in rnd if w in ORDINALS), None)
-    asked = {ORDINALS[w] for w in re.findall(r"[a-z]+", q) if w in ORDINALS}
-    return bool(mine and asked and mine not in asked)
+    asked = {ORDINALS[w] for w in re.findall(r"[a-z0-9]+", q.lower()) if w in ORDINALS}
+    if mine and asked:
+        # a round named: the question is about this report's round (its schedule of years is in the preface)
+        # or about another one
+        return mine not in asked
+    years = {int(y) for y in re.findall(r"\b(19[89]\d|20[0-4]\d)\b", q)}
+    year = int(meta.get("year") or 0)
+    return bool(years and year and year not in years)
 
 
 def features(question: str, retrieval, retriever, order: list[int], reports: Mapping[str, dict]) -> dict[str, float]:
@@ -232,6 +256,17 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         best.sort(key=lambda t: -seg_scores[t[1]])
         type_gap = float(not any(fits(qtype, sections[i].text[retriever.segments[gi].start : retriever.segments[gi].end])
                                  for i, gi in best[:4]))
+    answer_p = answer_in_top = 0.0
+    if seg_scores is not None and top:
+        # the answer-unit model (extract): how sure it is of one piece, and how much of its belief is in the
+        # top unit — a question the top unit answers tends to have one piece there that stands out
+        cands, x = candidates(question, qtype, retriever, list(top), seg_scores, QueryTerms(question), retrieval.lang)
+        if cands:
+            z = answer_model().score(x)
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            answer_p = float(p.max())
+            answer_in_top = float(sum(pi for c, pi in zip(cands, p) if c.unit == top[0]))
     fused = [float(retrieval.fused[i]) for i in order[:2]]
     fused_margin = fused[0] - fused[1] if len(fused) == 2 and all(map(math.isfinite, fused)) else 0.0
     return {
@@ -243,7 +278,8 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "unknown_frac": len(unknown) / n_terms if is_en else 0.0,
         "idf_coverage": idf_cov if is_en else 0.0,
         "key_coverage": cov,
-        "quantity_gap": float(bool(QUANTITY_RE.search(question)) and not has_number),
+        "quantity_gap": float(bool(QUANTITY_RE.search(question)) and not has_number
+                              and not (COUNT_RE.search(question) and _countable(retriever, top[:1]))),
         "asks_person": float(bool(PERSON_RE.search(question))),
         "other_country": other_country,
         "other_report": other_report,
@@ -251,6 +287,8 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "type_gap": type_gap,
         "fused_margin": fused_margin,
         "is_en": float(is_en),
+        "answer_p": answer_p,
+        "answer_in_top": answer_in_top,
     }
 
 
