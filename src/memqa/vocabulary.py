@@ -88,7 +88,7 @@ def area_of(thematic_area: str) -> str | None:
 def _marker_res(marker: str) -> tuple[re.Pattern, ...]:
     """A marker is a phrase ("harm reduction") or words that must all occur, in any order
     ("school + prevention"); each word or phrase also matches with a plural ending."""
-    return tuple(re.compile(r"(?<!\w)" + re.escape(part.strip()) + r"(?:s|es)?(?!\w)")
+    return tuple(re.compile(r"(?<!\w)" + r"[\s-]+".join(map(re.escape, part.split())) + r"(?:s|es)?(?!\w)")
                  for part in fold(marker).split("+") if part.strip())
 
 
@@ -99,6 +99,8 @@ def marker_in(marker: str, text: str) -> bool:
     True
     >>> marker_in("school + prevention", "How does Mexico prevent diversion?"), marker_in("treatment", "treatments")
     (False, True)
+    >>> marker_in("drug checking", "drug-checking services"), marker_in("harm reduction", "harm  reduction")
+    (True, True)
     """
     return _in_folded(marker, fold(text))
 
