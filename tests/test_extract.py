@@ -231,3 +231,30 @@ def test_a_question_about_gaps_is_answered_yes_by_a_negative_finding(fake_assist
     neg = next(s for s in _unit_segments(r, unit) if "does not" in text[s.start : s.end])
     assert _polarity("Did CICAD find gaps in alternative development?", r, [neg]) == "yes"
     assert _polarity("Does Mexico share its experiences?", r, [neg]) == "no"
+
+
+def test_a_question_naming_a_priority_action_ranks_it_first_and_can_be_answered_by_its_heading(fake_assistant):
+    from memqa.extract import FEATURES, candidates
+    from memqa.lexical import QueryTerms
+
+    for q in ("What does priority action 12.4 encourage?", "¿Qué promueve la acción prioritaria 2.4?",
+              "Quel est l'objet de l'action prioritaire 9.4 ?"):
+        r = fake_assistant.rank(q)
+        top = fake_assistant.sections[r.order[0]]
+        assert any(h.number in q for h in top.headings), (q, top.id)
+    r = fake_assistant.rank("What does priority action 2.4 call for?")
+    segs, x = candidates(r.question, question_type(r.question), fake_assistant.retriever, list(r.order[:3]),
+                         r.retrieval.segment_scores[fake_assistant.retriever.sentence_encoder], QueryTerms(r.question))
+    text = fake_assistant.sections[r.order[0]].text
+    named = [text[s.start : s.end] for s, v in zip(segs, x[:, FEATURES.index("heading_named")]) if v]
+    assert named and named[0].startswith("Priority Action 2.4:")
+    # without a number named, headings are candidates only as headings (the model keeps them out)
+    r = fake_assistant.rank("Which agencies are ION focal points?")
+    segs, x = candidates(r.question, question_type(r.question), fake_assistant.retriever, list(r.order[:3]),
+                         r.retrieval.segment_scores[fake_assistant.retriever.sentence_encoder], QueryTerms(r.question))
+    assert not x[:, FEATURES.index("heading_named")].any()
+
+
+def test_a_named_priority_action_outside_the_filter_is_not_brought_back(fake_assistant):
+    a = fake_assistant.ask("What does priority action 2.4 call for?", objective=3)
+    assert all(h.citation.objective == 3 for h in a.passages)

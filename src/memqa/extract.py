@@ -22,6 +22,7 @@ import numpy as np
 
 from .language import detect
 from .lexical import QueryTerms, fold, language_key, tokenize
+from .references import named_actions
 from .types import AnswerUnit, Citation, DirectAnswer
 
 QTYPE_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((name, re.compile(rx, re.I)) for name, rx in (
@@ -68,7 +69,7 @@ LAW_RE = re.compile(r"\b(Law|Act|Code|Decree|Regulation|NOM-|Ley|Código|Decreto
 PLACE_RE = re.compile(r"\b(state|states|city|port|airport|border|region|municipalit\w*|[A-Z][a-z]+ (?:State|City))\b")
 
 MAX_UNITS = 3  # unit search: segments of the top units
-MAX_LIST_ITEMS = 12  # a lead-in brings at most this many items/rows
+MAX_LIST_ITEMS = 20  # a lead-in brings at most this many items/rows (a cut list answers "is X among them?" wrongly)
 LEXICAL_WEIGHT = 0.2
 RANK_PRIOR = (0.1, 0.04, 0.0)  # bonus by the rank of the segment's unit
 TYPE_BONUS = 0.08  # the segment has what the question type asks for
@@ -210,6 +211,8 @@ def _unit_segments(retriever, unit: int) -> list[_Seg]:
 def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "description") -> list[_Seg]:
     """A lead-in ending in ':' (or a table header row) brings the items or rows that follow it; so does
     any sentence directly followed by a list when the question asks for a list of things."""
+    if seg.kind == "heading":
+        return chosen
     text = retriever.sections[seg.unit].text
     segs = _unit_segments(retriever, seg.unit)
     pos = next(i for i, s in enumerate(segs) if s.index == seg.index)
@@ -253,11 +256,11 @@ ANSWER_MODEL = Path(__file__).with_name("data") / "answer_model.json"
 FEATURES = ("cosine", "cosine_gap", "lexical", "lexical_idf", "rank1", "rank2", "summary_judgement",
             "summary_other", "fit", "misfit", "gap_negation", "neg_question_neg", "neg_question_pos", "item", "row",
             "lead_in", "first", "restates_title", "log_tokens", "header_row", "novel_terms", "foreign_cosine",
-            "foreign_lexical", "list_answer")
+            "foreign_lexical", "list_answer", "heading", "heading_named", "heading_named_verdict")
 HAND_WEIGHTS = {"cosine": 1.0, "lexical": LEXICAL_WEIGHT, "rank1": RANK_PRIOR[1] - RANK_PRIOR[0],
                 "rank2": RANK_PRIOR[2] - RANK_PRIOR[0], "summary_judgement": KIND_PRIOR["judgement"]["evaluative_summary"],
                 "summary_other": KIND_PRIOR["other"]["evaluative_summary"], "fit": TYPE_BONUS, "misfit": -TYPE_PENALTY,
-                "gap_negation": GAP_BONUS}
+                "gap_negation": GAP_BONUS, "heading": -1.0, "heading_named": 1.0}
 MARK_RE = re.compile(r"^\s*[Xx✓✔]\s*$")
 NO_HEADERS = frozenset({"no", "nao", "non"})
 
@@ -321,13 +324,15 @@ class _Static:
     lead_in: bool
     first: bool
     restates_title: float
+    heading: bool = False  # the heading line ("Priority Action 2.4: Promote ...")
 
 
 UNIT_CACHE = 4096  # units whose candidates' text features are kept (a few KB each)
 
 
 def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
-    """The candidates of a unit (headings left out) with their text features, and the unit title's terms."""
+    """The candidates of a unit with their text features (a priority action's heading flagged as such, other
+    units' headings left out), and the unit title's terms."""
     cache = retriever.__dict__.setdefault("_answer_static", {})
     got = cache.get(unit)
     if got is not None:
@@ -337,14 +342,22 @@ def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
     segs = _unit_segments(retriever, unit)
     title = frozenset(tokenize(sec.title, lang))
     out: list[_Static] = []
+    head = sec.text[: sec.body_start].strip()
+    if sec.kind == "priority_action" and head:
+        # the heading restates the title: evidence only for a question about the action itself ("what does
+        # priority action 2.4 call for?"); it has no vector of its own (index -1)
+        start = sec.text.index(head)
+        out.append(_Static(_Seg(unit, -1, start, start + len(head), "heading"), head, frozenset(tokenize(head, lang)),
+                           False, False, False, False, 1.0, True))
     for pos, s in enumerate(segs):
-        if s.start < sec.body_start:
-            continue  # the heading restates the title; it is not evidence
         text = sec.text[s.start : s.end]
+        if s.start < sec.body_start:
+            continue
         have = frozenset(tokenize(text, lang))
         negative = bool(NEGATION_RE.search(text)) or (s.kind == "row" and _row_negative(sec.text, segs, pos))
         out.append(_Static(s, text, have, negative, s.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row"),
-                           text.rstrip().endswith(":"), not out, len(have & title) / len(have) if have else 0.0))
+                           text.rstrip().endswith(":"), not any(not o.heading for o in out),
+                        len(have & title) / len(have) if have else 0.0))
     if len(cache) >= UNIT_CACHE:
         cache.pop(next(iter(cache)))
     cache[unit] = (out, title)
@@ -353,12 +366,14 @@ def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
 
 def candidates(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
                q_terms: QueryTerms, lang: str | None = None) -> tuple[list[_Seg], np.ndarray]:
-    """The answer candidates (segments of the top units, headings left out) and their ``FEATURES`` rows.
+    """The answer candidates (segments of the top units; see ``_static``) and their ``FEATURES`` rows.
     ``lang`` is the question's language (detected when not given)."""
     asks_gap = bool(GAP_RE.search(question))
     asks_neg = bool(NEGATION_RE.search(question))
     lexical = getattr(retriever, "lexical", None)
     foreign = float(language_key(lang or detect(question)) != "en")
+    named = named_actions(question)
+    verdict = qtype in ("judgement", "yesno") or asks_yes_no(question, lang)  # "does Mexico meet 7.3?" is no title
     segs_out, rows = [], []
     fit_memo = retriever.__dict__.setdefault("_answer_fits", {})  # (segment, question type) -> fits()
     if len(fit_memo) > 50 * UNIT_CACHE:
@@ -371,6 +386,7 @@ def candidates(question: str, qtype: str, retriever, order: list[int], segment_s
         novel = wanted - title  # what the question adds to the unit's own topic
         total, total_novel = sum(idf.values()), sum(idf[t] for t in novel)
         summary = sec.kind == "evaluative_summary"
+        names_this = bool(named) and any(h.number in named for h in sec.headings)
         for c in statics:
             s = c.seg
             key = (s.index, qtype)
@@ -388,11 +404,16 @@ def candidates(question: str, qtype: str, retriever, order: list[int], segment_s
                 float(c.first), c.restates_title, float(np.log1p(len(c.terms))), float(c.header),
                 sum(idf[t] for t in novel & c.terms) / total_novel if total_novel > 0 else 0.0, 0.0, 0.0,
                 float(qtype in LIST_TYPES and (s.kind == "item" or c.lead_in)),
+                float(c.heading), float(c.heading and names_this), float(c.heading and names_this and verdict),
             ])
             segs_out.append(s)
     x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
     if len(rows):
-        x[:, 0] = np.asarray(segment_scores[np.array([s.index for s in segs_out])], dtype=np.float64)  # one lookup
+        idx = np.array([s.index for s in segs_out])
+        x[:, 0] = np.asarray(segment_scores[np.maximum(idx, 0)], dtype=np.float64)  # one lookup
+        for i in np.flatnonzero(idx < 0):  # a heading: the best cosine of its unit's pieces
+            same = [j for j, t in enumerate(segs_out) if t.unit == segs_out[i].unit and t.index >= 0]
+            x[i, 0] = x[same, 0].max() if same else 0.0
         x[:, 1] = x[:, 0] - x[:, 0].max()  # how far below the best cosine
         x[:, FEATURES.index("foreign_cosine")] = foreign * x[:, 1]
         x[:, FEATURES.index("foreign_lexical")] = foreign * x[:, FEATURES.index("lexical_idf")]

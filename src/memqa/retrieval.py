@@ -21,6 +21,7 @@ from .language import detect
 from .lexical import language_key
 from .limits import LEXICAL_CANDIDATES, SEARCH_K, WINDOW_DENSE_FALLBACK
 from .ranking import RankConfig, fuse, minmax
+from .references import named_actions
 from .store import IndexData
 from .types import Passage, Section
 
@@ -95,6 +96,7 @@ def _starts(owner: np.ndarray, n_groups: int) -> np.ndarray:
     return np.searchsorted(owner, np.arange(n_groups + 1))
 
 
+NAMED_BONUS = 0.05  # how far above the best other unit a priority action the question names by number is put
 EXPAND = True  # everyday words of English questions also search the glossary's official terms (memqa.glossary)
 
 
@@ -125,6 +127,11 @@ class Retriever:
         self._g_start = _starts(self.unit_of_segment, n_units)
         self._passage_vectors = {eid: stored_vectors(ix) for eid, ix in data.dense.items()}
         self.sentence_encoder = self.sentence_encoder_of(self.encoders)
+        by_action: dict[str, list[int]] = {}
+        for i, sec in enumerate(self.sections):
+            for h in sec.headings if sec.kind == "priority_action" else ():
+                by_action.setdefault(h.number, []).append(i)
+        self.units_of_action: Mapping[str, tuple[int, ...]] = MappingProxyType({k: tuple(v) for k, v in by_action.items()})
 
     @staticmethod
     def sentence_encoder_of(encoders: Mapping[str, Encoder]) -> str:
@@ -212,6 +219,14 @@ class Retriever:
         # Filters apply to every unit score, so what the answer stage judges is what is returned.
         u_scores = {name: np.where(mask, v, -np.inf) for name, v in u_scores.items()}
         fused = fuse(u_scores, config, lang, mask)
+        named = [u for n in named_actions(question) for u in self.units_of_action.get(n, ())]
+        named = [u for u in named if mask[u]]
+        if named and np.isfinite(fused).any():
+            # "what does priority action 2.4 call for?": the unit headed 2.4 (in each report) comes first,
+            # just above the best other unit, in the order the retrievers gave them
+            top = float(np.max(fused[np.isfinite(fused)]))
+            fused = fused.copy()
+            fused[named] = top + NAMED_BONUS + np.where(np.isfinite(fused[named]), fused[named], 0.0) * 1e-3
         timings["rank"] = time.perf_counter() - t2
         return Retrieval(lang, MappingProxyType(u_scores), MappingProxyType(p_scores), MappingProxyType(g_scores),
                          fused, MappingProxyType(timings))
