@@ -65,7 +65,12 @@ def main():
     ap.add_argument("--check", default="eval/gold_holdout.jsonl")
     ap.add_argument("--index", default="index")
     ap.add_argument("--max-false", type=float, default=0.03)
-    ap.add_argument("--high-precision", type=float, default=0.97)
+    # Cross-validation flatters the high model: at a cut with cross-validated precision 0.994 (target 0.97,
+    # <= 5% of unanswerable), the fresh heldout6 measured 0.93 on 52% of answerable; hence the margin.
+    ap.add_argument("--high-precision", type=float, default=0.99,
+                    help="cross-validated top-1 precision among the answerable questions labelled high")
+    ap.add_argument("--max-unanswerable-high", type=float, default=0.03,
+                    help="at most this share of unanswerable questions may be labelled high (cross-validated)")
     ap.add_argument("--C-high", type=float, default=0.1, help="inverse regularisation of the high model; on the 930 questions of gold + calibration + heldout2-4, 0.1 gave the widest cross-validated coverage at 0.97 precision (0.1: 0.25, 1: 0.20, 10: 0.19)")
     ap.add_argument("--C", type=float, default=0.1, help="inverse regularisation; 0.1 generalised best to the held-out set")
     args = ap.parse_args()
@@ -91,16 +96,25 @@ def main():
     fine = np.linspace(0.30, 0.99, 139)
 
     def precision(h):
-        sel = (cv_top >= h) & (cv >= t)
+        # top-1 precision among the answerable questions labelled high — the goal's and `memqa eval`'s
+        # definition; unanswerable questions that get through are the abstention threshold's business
+        sel = (cv_top >= h) & (cv >= t) & (y == 1)
         return float(y_top[sel].mean()) if sel.sum() >= 10 else 0.0
 
-    high = next((h for h in fine if precision(h) >= args.high_precision), 0.99)
-    for h in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
+    def unanswerable_high(h):
+        return float(((cv_top >= h) & (cv >= t))[y == 0].mean()) if (y == 0).any() else 0.0
+
+    # the lowest cut meeting both: precision among answerable questions, and few unanswerable ones labelled high
+    high = next((h for h in fine if precision(h) >= args.high_precision
+                 and unanswerable_high(h) <= args.max_unanswerable_high), 0.99)
+    for h in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
         sel_h = (cv_top >= h) & (cv >= t)
-        print(f"  cut {h:.2f}: {float(sel_h[y == 1].mean()):.2f} of answerable, cross-validated precision {precision(h):.3f}")
+        print(f"  cut {h:.2f}: {float(sel_h[y == 1].mean()):.2f} of answerable, cross-validated precision {precision(h):.3f}, "
+              f"{float(sel_h[y == 0].mean()):.2f} of unanswerable")
     sel = (cv_top >= high) & (cv >= t)
     print(f"high-confidence cut {high:.2f}: {float(sel[y == 1].mean()):.2f} of answerable questions are 'high', "
-          f"cross-validated top-1 precision among them {precision(high):.3f}")
+          f"cross-validated top-1 precision among them {precision(high):.3f}; {unanswerable_high(high):.3f} of "
+          "unanswerable questions are 'high'")
     model = fit(X, y, args.C)
     mean, scale, m = model
     top_model = fit(X, y_top, args.C_high)
