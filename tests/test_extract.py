@@ -258,3 +258,16 @@ def test_a_question_naming_a_priority_action_ranks_it_first_and_can_be_answered_
 def test_a_named_priority_action_outside_the_filter_is_not_brought_back(fake_assistant):
     a = fake_assistant.ask("What does priority action 2.4 call for?", objective=3)
     assert all(h.citation.objective == 3 for h in a.passages)
+
+
+def test_the_verdict_and_the_direct_answer_share_one_candidate_set(fake_assistant, monkeypatch):
+    import memqa.extract as X
+
+    calls = []
+    real = X._candidates
+    monkeypatch.setattr(X, "_candidates", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    fake_assistant.retriever.__dict__.pop("_answer_recent", None)
+    a = fake_assistant.ask("Which agencies are ION focal points in the fake report?")
+    assert a.answer is not None and calls == ["Which agencies are ION focal points in the fake report?"]
+    fake_assistant.ask("Which agencies are ION focal points in the fake report?")
+    assert len(calls) == 2  # a new retrieval (new score arrays) computes its own set

@@ -327,6 +327,14 @@ class _Static:
     heading: bool = False  # the heading line ("Priority Action 2.4: Promote ...")
 
 
+def _evict_oldest(cache: dict) -> None:
+    """Drop the oldest entry; model threads share these caches, so a lost race only skips one eviction."""
+    try:
+        cache.pop(next(iter(cache)), None)
+    except (RuntimeError, StopIteration):
+        pass
+
+
 UNIT_CACHE = 4096  # units whose candidates' text features are kept (a few KB each)
 
 
@@ -359,15 +367,34 @@ def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
                            text.rstrip().endswith(":"), not any(not o.heading for o in out),
                         len(have & title) / len(have) if have else 0.0))
     if len(cache) >= UNIT_CACHE:
-        cache.pop(next(iter(cache)))
+        _evict_oldest(cache)
     cache[unit] = (out, title)
     return out, title
+
+
+RECENT = 32  # candidate sets kept per retriever: the verdict and the direct answer of one question share one
 
 
 def candidates(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
                q_terms: QueryTerms, lang: str | None = None) -> tuple[list[_Seg], np.ndarray]:
     """The answer candidates (segments of the top units; see ``_static``) and their ``FEATURES`` rows.
-    ``lang`` is the question's language (detected when not given)."""
+    ``lang`` is the question's language (detected when not given). The answerability verdict and the direct
+    answer of a question ask for the same set; the second gets the first's (keyed by question, units and the
+    score array it was computed from)."""
+    recent = retriever.__dict__.setdefault("_answer_recent", {})
+    key = (question, qtype, tuple(order[:MAX_UNITS]), id(segment_scores), lang)
+    hit = recent.get(key)
+    if hit is not None and hit[0] is segment_scores:
+        return hit[1], hit[2]
+    segs, x = _candidates(question, qtype, retriever, order, segment_scores, q_terms, lang)
+    if len(recent) >= RECENT:
+        _evict_oldest(recent)
+    recent[key] = (segment_scores, segs, x)
+    return segs, x
+
+
+def _candidates(question: str, qtype: str, retriever, order: list[int], segment_scores: np.ndarray,
+                q_terms: QueryTerms, lang: str | None = None) -> tuple[list[_Seg], np.ndarray]:
     asks_gap = bool(GAP_RE.search(question))
     asks_neg = bool(NEGATION_RE.search(question))
     lexical = getattr(retriever, "lexical", None)
