@@ -13,6 +13,7 @@ Pure: works on the retriever's public structure and one retrieval.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -329,10 +330,8 @@ class _Static:
 
 def _evict_oldest(cache: dict) -> None:
     """Drop the oldest entry; model threads share these caches, so a lost race only skips one eviction."""
-    try:
+    with contextlib.suppress(RuntimeError, StopIteration):
         cache.pop(next(iter(cache)), None)
-    except (RuntimeError, StopIteration):
-        pass
 
 
 UNIT_CACHE = 4096  # units whose candidates' text features are kept (a few KB each)
