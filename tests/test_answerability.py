@@ -195,3 +195,25 @@ def test_the_most_specific_scope_marker_decides(fake_assistant):
     """"drug observatory" occurs in the report (CICAD's own observatory); a *national* one is another area's."""
     a = fake_assistant.ask("Does Mexico have a national drug observatory?", k=1)
     assert a.answerable is False and "national drug observatory" in a.notice and "Research" in a.notice
+
+
+def test_a_country_the_report_names_elsewhere_is_not_the_subject_of_the_answering_unit(fake_assistant):
+    def feats(q):
+        ranking = fake_assistant.rank(q)
+        return features(q, ranking.retrieval, fake_assistant.retriever, list(ranking.order),
+                        fake_assistant.report_metas)
+
+    # the report names the United States (the bilateral meeting), not in its early-warning unit
+    r = fake_assistant.retriever
+    ews = r.unit_index["mexico-2022/pa-2.1"]
+    assert "united states" not in fake_assistant.sections[ews].text.lower()
+    ranking = fake_assistant.rank("Does the United States have an early warning system?")
+    f = features(ranking.question, ranking.retrieval, r, [ews, *[u for u in ranking.order if u != ews]],
+                 fake_assistant.report_metas)
+    assert f["other_country"] == 1.0
+    meeting = next(i for i, s in enumerate(fake_assistant.sections) if "heads of the following agencies of the United"
+                   in s.text)
+    ranking = fake_assistant.rank("Which United States agencies attended the bilateral meeting?")
+    f = features(ranking.question, ranking.retrieval, r, [meeting, *[u for u in ranking.order if u != meeting]],
+                 fake_assistant.report_metas)
+    assert f["other_country"] == 0.0

@@ -271,3 +271,28 @@ def test_the_verdict_and_the_direct_answer_share_one_candidate_set(fake_assistan
     assert a.answer is not None and calls == ["Which agencies are ION focal points in the fake report?"]
     fake_assistant.ask("Which agencies are ION focal points in the fake report?")
     assert len(calls) == 2  # a new retrieval (new score arrays) computes its own set
+
+
+def test_a_question_naming_an_objective_ranks_its_units_first(fake_assistant):
+    for q, n in (("Did CICAD find gaps in objective 5?", 5), ("¿Qué dice el objetivo 8?", 8),
+                 ("Que dit l'objectif 12 ?", 12)):
+        r = fake_assistant.rank(q)
+        assert fake_assistant.sections[r.order[0]].objective == n, q
+
+
+def test_answer_pieces_of_one_unit_read_in_file_order_and_the_text_is_reflowed(fake_assistant, monkeypatch):
+    import numpy as np
+
+    import memqa.extract as X
+
+    r = fake_assistant.retriever
+    unit = r.unit_index["mexico-2022/pa-2.4"]
+    segs = _unit_segments(r, unit)
+    lead = next(i for i, s in enumerate(segs) if fake_assistant.sections[unit].text[s.start : s.end].endswith(":"))
+    cands = [segs[lead + 2], segs[0]]  # an item scores best, the first sentence is the runner-up
+    monkeypatch.setattr(X, "candidates", lambda *a, **k: (cands, np.zeros((2, len(X.FEATURES)))))
+    monkeypatch.setattr(X, "chosen", lambda scores, ratio=0.5: np.array([0, 1]))
+    d = X.extract("Which agencies are ION focal points?", "organisation", r, [unit], np.zeros(len(r.segments)),
+                  None)
+    assert [u.start for u in d.units] == sorted(u.start for u in d.units)
+    assert "\n\n" not in d.text and len(d.text.splitlines()) == len(d.units)

@@ -243,9 +243,11 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     idf_cov = sum(w for t, w in zip(q_terms, weights) if t in top_terms) / sum(weights) if weights else 1.0
     meta = reports.get(sections[top[0]].report, {}) if top else {}
     own_top = country_aliases([meta.get("country", "")]) if meta else frozenset()
-    # another country named in the question and in none of its names in the top units: "Estados Unidos" in a
-    # Spanish question is the "United States" of the English report's text, not a country it lacks
-    other_country = float(bool(countries_absent(question, own_top, texts)))
+    # another country named in the question and in none of its names in the top unit: "Estados Unidos" in a
+    # Spanish question is the "United States" of the English report's text, not a country it lacks; but a
+    # country the report names elsewhere ("Does Colombia have an early warning system?") is not the subject
+    # of the unit that would answer
+    other_country = float(bool(countries_absent(question, own_top, fold(sections[top[0]].text) if top else "")))
     other_report = float(asks_other_report(question, meta)) if top else 0.0
     areas = other_areas_named(question, {area_of(str(m.get("thematic_area", ""))) for m in reports.values()})
     other_area = float(any(not marker_in(w, texts) for w in areas.values()))

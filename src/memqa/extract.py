@@ -474,13 +474,25 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
         s = cands[int(i)]
         picked += [c for c in _expand_lead_in(retriever, s, [s], qtype) if c not in picked]
     units = []
-    for s in picked:
+    first_seen = {u: i for i, u in reversed(list(enumerate(s.unit for s in picked)))}
+    for s in sorted(picked, key=lambda s: (first_seen[s.unit], s.start)):  # each unit's pieces in reading order
         sec = retriever.sections[s.unit]
         end = _row_end(sec.text, s) if s.kind == "row" else s.end
         units.append(AnswerUnit(text=sec.text[s.start : end], start=sec.start_char + s.start,
                                 end=sec.start_char + end, citation=Citation.of(sec, span=(s.start, end))))
     polarity = None
     if qtype == "yesno" or asks_yes_no(question, lang):
-        polarity = _polarity(question, retriever, picked)
-    return DirectAnswer(type=qtype, text="\n".join(u.text.strip(" \n\r") for u in units), units=tuple(units),
+        polarity = _polarity(question, retriever, picked)  # the best piece first, whatever the reading order
+        qtype = "yesno" if qtype == "description" else qtype
+    return DirectAnswer(type=qtype, text="\n".join(_reflow(u.text) for u in units), units=tuple(units),
                         polarity=polarity)
+
+
+def _reflow(piece: str) -> str:
+    r"""A piece as one line: a sentence that a page break cut ("…alternative\n\ndevelopment…") reads whole;
+    the units keep the verbatim text and its offsets.
+
+    >>> _reflow("preventive alternative\n\n development programs \n")
+    'preventive alternative development programs'
+    """
+    return re.sub(r"[ \t]*\n\s*", " ", piece.strip(" \n\r"))

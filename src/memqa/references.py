@@ -30,3 +30,17 @@ def named_actions(question: str) -> frozenset[str]:
     for m in NAMED_RE.finditer(fold(question)):
         out.update(re.findall(r"\d{1,2}\.\d{1,2}", m.group(1)))
     return frozenset(out)
+
+
+OBJECTIVE_RE = re.compile(r"\b(?:objectives?|objetivos?|objectifs?)\s*(?:n[o°º.]\s*)?(\d{1,2})(?![.\d])", re.I)
+
+
+def named_objectives(question: str) -> frozenset[int]:
+    """Objective numbers the question names ("objective 5", "objetivo 8", "objectif 12").
+
+    >>> sorted(named_objectives("Did CICAD find gaps in objective 5?")), sorted(named_objectives("objectif 12 ?"))
+    ([5], [12])
+    >>> sorted(named_objectives("priority action 5.4")), sorted(named_objectives("the objectives of the MEM"))
+    ([], [])
+    """
+    return frozenset(int(n) for n in OBJECTIVE_RE.findall(fold(question)))

@@ -21,7 +21,7 @@ from .language import detect
 from .lexical import language_key
 from .limits import LEXICAL_CANDIDATES, SEARCH_K, WINDOW_DENSE_FALLBACK
 from .ranking import RankConfig, fuse, minmax
-from .references import named_actions
+from .references import named_actions, named_objectives
 from .store import IndexData
 from .types import Passage, Section
 
@@ -220,6 +220,9 @@ class Retriever:
         u_scores = {name: np.where(mask, v, -np.inf) for name, v in u_scores.items()}
         fused = fuse(u_scores, config, lang, mask)
         named = [u for n in named_actions(question) for u in self.units_of_action.get(n, ())]
+        if not named and (objectives := named_objectives(question)):
+            # "did CICAD find gaps in objective 5?": the units of that objective come first, in their order
+            named = [u for u, sec in enumerate(self.sections) if sec.objective in objectives]
         named = [u for u in named if mask[u]]
         if named and np.isfinite(fused).any():
             # "what does priority action 2.4 call for?": the unit headed 2.4 (in each report) comes first,
