@@ -229,8 +229,8 @@ def build_index(
         }
         verdicts = cicad_assessments(reports, encoders, s_vecs, cache, progress)
         manifest["counts"]["assessed_headings"] = sum(1 for v in verdicts.values() if v["status"] != "none")
-        manifest = save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical, carry=cache.used,
-                   assessments=verdicts, faiss_kind=faiss)
+        manifest = save_index(index_dir, manifest, sections, passages, segments, p_vecs, s_vecs, lexical,
+                              carry=cache.used, assessments=verdicts, faiss_kind=faiss)
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     log.info("built %s in %.1fs", index_dir, manifest["build_seconds"])
     return manifest

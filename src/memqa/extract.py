@@ -84,6 +84,18 @@ GAP_BONUS = 0.08  # a question about gaps: the negated findings answer it
 LIST_TYPES = frozenset({"list", "law", "organisation", "description"})
 
 
+def _is_header(segs: list, pos: int) -> bool:
+    """A table's header: a row with no row before it."""
+    return segs[pos].kind == "row" and (pos == 0 or segs[pos - 1].kind != "row")
+
+
+def _header_of(segs: list, pos: int) -> int:
+    """The position of the header of the table that holds the row at ``pos``."""
+    while pos > 0 and segs[pos - 1].kind == "row":
+        pos -= 1
+    return pos
+
+
 YESNO_RE = dict(QTYPE_PATTERNS)["yesno"]
 QUESTION_WORDS = frozenset(
     "que qu quel quelle quels quelles quoi comment ou quand combien qui pourquoi lequel laquelle lesquels lesquelles "
@@ -120,9 +132,7 @@ YES_NO_CELL_RE = re.compile(r"^\s*(yes|no|si|sim|nao|oui|non)\b", re.I)
 def _asked_cell(question: str, text: str, segs: list[_Seg], pos: int, lang: str) -> str | None:
     """In a table whose cells say Yes/No per column ("COFEPRIS | Yes, ... | Yes | No"), the cell of the row
     under the column whose header shares the most words with the question; None when no header does."""
-    h = pos
-    while h > 0 and segs[h - 1].kind == "row":
-        h -= 1
+    h = _header_of(segs, pos)
     header = text[segs[h].start : _row_end(text, segs[h])].split("\t")
     cells = text[segs[pos].start : _row_end(text, segs[pos])].split("\t")
     wanted = set(tokenize(question, lang))
@@ -142,7 +152,7 @@ def _polarity(question: str, retriever, picked: list[_Seg]) -> str:
     rows = [s for s in picked if s.kind == "row" and first is not None and s.unit == first.unit]
     if rows:
         segs = _unit_segments(retriever, first.unit)
-        heads = {x.index for i, x in enumerate(segs) if x.kind == "row" and (i == 0 or segs[i - 1].kind != "row")}
+        heads = {x.index for i, x in enumerate(segs) if _is_header(segs, i)}
         rows = [s for s in rows if s.index not in heads]
     if first is not None and first.kind == "row" and len(rows) > 1:
         # a table answers: the row that names what the question asks about takes the side
@@ -156,7 +166,7 @@ def _polarity(question: str, retriever, picked: list[_Seg]) -> str:
         if s.kind == "row":
             segs = _unit_segments(retriever, s.unit)
             pos = next(i for i, x in enumerate(segs) if x.index == s.index)
-            if pos == 0 or segs[pos - 1].kind != "row":
+            if _is_header(segs, pos):
                 continue  # a header row: the rows under it take the side
             cell = _asked_cell(question, text, segs, pos, retriever.unit_language[s.unit])
             negative = YES_NO_CELL_RE.match(cell).group(1) in NO_HEADERS if cell else _row_negative(text, segs, pos)
@@ -226,7 +236,7 @@ def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "desc
             return _expand_lead_in(retriever, nxt, [*chosen, nxt], qtype)
     followed = pos + 1 < len(segs) and segs[pos + 1].kind in ("item", "row") and seg.kind == "sentence"
     is_lead = text[seg.start : seg.end].rstrip().endswith(":") or (followed and qtype in LIST_TYPES)
-    is_header = seg.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row")
+    is_header = _is_header(segs, pos)
     if not (is_lead or is_header):
         return chosen
     out = list(chosen)
@@ -303,9 +313,7 @@ def answer_model() -> AnswerModel:
 
 def _row_negative(text: str, segs: list[_Seg], pos: int) -> bool:
     """A table row ticked under a "No" column (the header is the first row of its table)."""
-    h = pos
-    while h > 0 and segs[h - 1].kind == "row":
-        h -= 1
+    h = _header_of(segs, pos)
     if h == pos:
         return False
     header = [fold(c).strip().lower() for c in text[segs[h].start : _row_end(text, segs[h])].split("\t")]
@@ -362,9 +370,8 @@ def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
             continue
         have = frozenset(tokenize(text, lang))
         negative = bool(NEGATION_RE.search(text)) or (s.kind == "row" and _row_negative(sec.text, segs, pos))
-        out.append(_Static(s, text, have, negative, s.kind == "row" and (pos == 0 or segs[pos - 1].kind != "row"),
-                           text.rstrip().endswith(":"), not any(not o.heading for o in out),
-                        len(have & title) / len(have) if have else 0.0))
+        out.append(_Static(s, text, have, negative, _is_header(segs, pos), text.rstrip().endswith(":"),
+                           not any(not o.heading for o in out), len(have & title) / len(have) if have else 0.0))
     if len(cache) >= UNIT_CACHE:
         _evict_oldest(cache)
     cache[unit] = (out, title)
@@ -416,7 +423,9 @@ def _candidates(question: str, qtype: str, retriever, order: list[int], segment_
         for c in statics:
             s = c.seg
             key = (s.index, qtype)
-            fit = fit_memo[key] if key in fit_memo else fit_memo.setdefault(key, fits(qtype, c.text))
+            if key not in fit_memo:
+                fit_memo[key] = fits(qtype, c.text)
+            fit = fit_memo[key]
             common = wanted & c.terms
             rows.append([
                 0.0, 0.0,

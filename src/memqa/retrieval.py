@@ -97,7 +97,6 @@ def _starts(owner: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 NAMED_BONUS = 0.05  # how far above the best other unit a priority action the question names by number is put
-EXPAND = True  # everyday words of English questions also search the glossary's official terms (memqa.glossary)
 
 
 class Retriever:
@@ -127,11 +126,17 @@ class Retriever:
         self._g_start = _starts(self.unit_of_segment, n_units)
         self._passage_vectors = {eid: stored_vectors(ix) for eid, ix in data.dense.items()}
         self.sentence_encoder = self.sentence_encoder_of(self.encoders)
+        # the units a question can name by number: "priority action 2.4", "objective 5" (in each report)
         by_action: dict[str, list[int]] = {}
+        by_objective: dict[int, list[int]] = {}
         for i, sec in enumerate(self.sections):
             for h in sec.headings if sec.kind == "priority_action" else ():
                 by_action.setdefault(h.number, []).append(i)
+            if sec.objective is not None:
+                by_objective.setdefault(sec.objective, []).append(i)
         self.units_of_action: Mapping[str, tuple[int, ...]] = MappingProxyType({k: tuple(v) for k, v in by_action.items()})
+        self.units_of_objective: Mapping[int, tuple[int, ...]] = MappingProxyType(
+            {k: tuple(v) for k, v in by_objective.items()})
 
     @staticmethod
     def sentence_encoder_of(encoders: Mapping[str, Encoder]) -> str:
@@ -182,7 +187,8 @@ class Retriever:
         p_scores, u_scores, g_scores = {}, {}, {}
         # BM25 always runs (a millisecond; answerability uses it in every language). A passage sharing
         # no word with the question is absent from the lexical ranking, not ranked last.
-        lex = self.lexical.scores(expand(question) if (EXPAND and lang == "en") else question)
+        # English questions also search the glossary's official terms for the everyday words they use
+        lex = self.lexical.scores(expand(question) if lang == "en" else question)
         hit = np.flatnonzero(lex > 0)
         p_scores["lexical"] = np.where(lex > 0, lex, -np.inf).astype(np.float32)
         u_lex = np.full(n_units, -np.inf)
@@ -220,9 +226,9 @@ class Retriever:
         u_scores = {name: np.where(mask, v, -np.inf) for name, v in u_scores.items()}
         fused = fuse(u_scores, config, lang, mask)
         named = [u for n in named_actions(question) for u in self.units_of_action.get(n, ())]
-        if not named and (objectives := named_objectives(question)):
+        if not named:
             # "did CICAD find gaps in objective 5?": the units of that objective come first, in their order
-            named = [u for u, sec in enumerate(self.sections) if sec.objective in objectives]
+            named = [u for n in named_objectives(question) for u in self.units_of_objective.get(n, ())]
         named = [u for u in named if mask[u]]
         if named and np.isfinite(fused).any():
             # "what does priority action 2.4 call for?": the unit headed 2.4 (in each report) comes first,

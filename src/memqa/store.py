@@ -92,8 +92,9 @@ def save_index(
     """Write a complete index to ``folder`` atomically (temp folder + rename); returns the manifest written.
 
     ``faiss_kind`` is the passage index type (``memqa.vectorindex``: auto, flat, ivf); what was built is
-    recorded in ``manifest["faiss"]``. ``carry`` maps paths inside the new index to files to put there (hard-linked when possible), outside
-    the manifest: the build cache entries the next build may reuse (``memqa.cache``).
+    recorded in ``manifest["faiss"]``. ``carry`` maps paths inside the new index to files to put there
+    (hard-linked when possible), outside the manifest: the build cache entries the next build may reuse
+    (``memqa.cache``).
     """
     import faiss
 
