@@ -11,9 +11,11 @@ from memqa.answerability import (
     FEATURES,
     PERSON_RE,
     QUANTITY_RE,
+    asks_opinion,
     asks_other_report,
     features,
     has_quantity,
+    judge,
     key_terms,
     load_calibration,
     probability,
@@ -112,6 +114,26 @@ def test_a_count_read_off_a_list_is_no_quantity_gap(fake_assistant):
     assert gap("How many agencies are ION focal points?", lst) == 0.0
     assert gap("How many agencies are ION focal points?", prose) == 1.0
     assert gap("What is the budget of the ION focal points?", lst) == 1.0  # an amount is not counted off a list
+    # a list of something else is no count of the thing asked about ...
+    assert gap("How many laboratories were dismantled in 2021?", lst) == 1.0
+    # ... unless the question itself counts what a list or table shows
+    assert gap("How many bodies are listed as ION focal points?", lst) == 0.0
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Should Mexico legalize recreational cannabis?", True),
+    ("Is the National Guard more effective than the old Federal Police?", True),
+    ("Was it a good idea to create the Financial Guard?", True),
+    ("¿Fue acertada la decisión de crear la Guardia Nacional?", True),
+    ("A política de drogas do México funciona bem?", True),
+    ("Le Mexique devrait-il dépénaliser la possession ?", True),
+    ("Did CICAD consider the asset management agency adequately resourced?", False),  # CICAD's judgement
+    ("Does Mexico measure the effectiveness of its programmes with indicators?", False),
+    ("Who decides which chemicals should be put under control?", False),
+    ("What are the Prosecution Working Groups?", False),
+])
+def test_opinion_questions(question, expected):
+    assert asks_opinion(question) is expected
 
 
 def test_the_answer_model_signals_are_probabilities(fake_assistant):
@@ -133,10 +155,28 @@ def test_a_filter_that_leaves_nothing_is_not_an_answer(fake_assistant):
     assert "filters" in a.notice
 
 
+def test_high_needs_both_cuts(fake_assistant):
+    """'high' needs p(answerable) >= high_answerable *and* p(top answers) >= high; either alone is 'medium'."""
+    import dataclasses
+
+    calib = load_calibration()
+    q = "Which agencies are ION focal points?"
+    r = fake_assistant.rank(q)
+
+    def conf(**cuts):
+        c = dataclasses.replace(calib, threshold=0.0, **cuts)
+        return judge(q, r.retrieval, fake_assistant.retriever, list(r.order), fake_assistant.report_metas, c).confidence
+
+    assert conf(high_answerable=0.0, high=0.0) == "high"
+    assert conf(high_answerable=1.01, high=0.0) == "medium"
+    assert conf(high_answerable=0.0, high=1.01) == "medium"
+
+
 # ------------------------------------------------------------------ the calibration record
 def test_the_packaged_calibration_loads_and_names_its_encoder():
     c = load_calibration()
-    assert c.features == FEATURES and c.encoder == "e5" and 0 < c.threshold < c.high < 1
+    assert c.features == FEATURES and c.encoder == "e5" and 0 < c.threshold < c.high_answerable < 1
+    assert 0 < c.high < 1
     assert 0.0 <= probability(dict.fromkeys(FEATURES, 0.0), c) <= 1.0
 
 

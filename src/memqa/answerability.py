@@ -10,13 +10,17 @@ measured on the retrieval itself (no extra model call):
 * ``key_coverage`` — share of the question's key terms (numbers, years, acronyms, names) that
   appear in the top units' text;
 * ``quantity_gap`` — the question asks for a quantity ("how many", "cuántos", "combien"...) but
-  the best sentences hold no number (a "how many" question whose top unit holds a list or table to
-  count is no gap); ``asks_person`` — it asks who heads/directs something
-  (MEM reports name institutions, not people).
+  the best sentences hold no number (a "how many" question is no gap when the top unit holds a list or
+  table of the counted thing — its lead-in or header names it — or the question says it counts a list);
+  ``asks_person`` — it asks who heads/directs something (MEM reports name institutions, not people);
+* ``asks_opinion`` — it asks for an opinion or a policy choice ("Should Mexico...?", "Is X a failure?"),
+  not what the report or CICAD states.
 
-A logistic model over these signals, fitted by ``eval/calibrate.py`` on the gold set's
-answerable and unanswerable questions, gives p(answerable); ``calibration.json`` holds its
-weights and the threshold. The threshold is chosen for at most ~3% false abstentions.
+Two logistic models, fitted by ``eval/calibrate.py`` on the development question sets, give
+p(answerable) and p(the top unit answers | answerable); ``calibration.json`` holds their weights and
+the cuts: below ``threshold`` memqa abstains (chosen for at most ~3% false abstentions); ``high`` needs
+both p(answerable) >= ``high_answerable`` and p(top answers) >= ``high`` (chosen for top-1 precision
+on leave-one-set-out predictions).
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ from .vocabulary import area_of, area_report, countries_named, country_aliases, 
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
             "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
-            "fused_margin", "is_en", "answer_p", "answer_in_top")
+            "fused_margin", "is_en", "answer_p", "answer_in_top", "asks_opinion")
 # "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
 REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
                             r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
@@ -70,12 +74,45 @@ CALIBRATION = Path(__file__).with_name("data") / "calibration.json"
 # "How many X are listed / marked Yes?": a count the reader makes from a list or table, not a stated number.
 COUNT_RE = re.compile(r"\b(how many|cu[aá]nt[oa]s|quant[oa]s|combien)\b", re.I)
 MIN_COUNTABLE = 3  # list items or table rows
+# "How many ... are listed / marked / in the table": the question itself asks to count a list.
+LIST_WORD_RE = re.compile(r"\b(list|listed|lists|table|marked|enumera\w*|lista\w*|tabla|tabela|tableau|liste|"
+                          r"aparecen|aparecem|figurent|marcad[oa]s|marqu[ée]e?s)\b", re.I)
 
 
-def _countable(retriever, units) -> bool:
-    """Whether a unit holds a list or table to count (at least ``MIN_COUNTABLE`` items or rows)."""
-    return any(sum(retriever.segments[g].kind in ("item", "row") for g in retriever.segments_of(u)) >= MIN_COUNTABLE
-               for u in units)
+def _countable(retriever, units, question: str, lang: str) -> bool:
+    """Whether a unit holds a list or table (at least ``MIN_COUNTABLE`` items or rows) of the thing the
+    question counts: the question says it counts a list or table, or the first word after "how many" is in
+    the list's lead-in or the table's header row.
+    A list of something else ("How many labs were dismantled?" over a list of trainings) is no count."""
+    m = COUNT_RE.search(question)
+    counted = tokenize(question[m.end():], lang)[:1] if m else []
+    if not counted:
+        return False
+    says_list = bool(LIST_WORD_RE.search(question))
+    for u in units:
+        text = retriever.sections[u].text
+        segs = retriever.segments_of(u)
+        kinds = [retriever.segments[g].kind for g in segs]
+        j = 0
+        while j < len(segs):
+            if kinds[j] not in ("item", "row"):
+                j += 1
+                continue
+            k = j
+            while k < len(segs) and kinds[k] in ("item", "row"):
+                k += 1
+            if k - j >= MIN_COUNTABLE:
+                if says_list:
+                    return True
+                # the lead-in before the run and, for a table, its first (header) row
+                run = ([segs[j - 1]] if j else []) + ([segs[j]] if kinds[j] == "row" else [])
+                words = set(tokenize(" ".join(text[retriever.segments[g].start : retriever.segments[g].end]
+                                              for g in run), lang))
+                if counted[0] in words:
+                    return True
+            j = k
+    return False
+
 
 QUANTITY_RE = re.compile(
     r"\b(how (many|much)|what (was|is) the (total|number|amount|value|price|budget|rate)|number of|"
@@ -86,6 +123,36 @@ QUANTITY_RE = re.compile(
 PERSON_RE = re.compile(
     r"\b(who (is|was|heads|leads|directs|runs|chairs)|name of the (director|head|minister|commander)|"
     r"qui[eé]n (es|era|dirige|encabeza)|quem (é|dirige|chefia)|qui (est|dirige))\b", re.I)
+# A question that asks for an opinion or a normative choice ("Should Mexico legalize...?", "Is X a good idea /
+# a failure / more effective than Y?") rather than what the report or CICAD states; en/es/pt/fr.
+OPINION_RE = re.compile(
+    r"^\W*(should|ought|deber[ií]a|deveria|devrait)\b|\bdevrait-(il|elle)\b|"
+    r"\b(should|deber[ií]a|deveria)\s+(mexico|m[eé]xico|the (country|government))\b|"
+    r"\b(good|bad|wise|right|wrong) (idea|choice|decision|call|approach)\b|\bwas it (wise|right|a mistake)\b|"
+    r"\ban effective (way|means|tool)\b|"
+    r"\b(most|more|less|mais|menos|plus|moins) (effective|efficient|successful|corrupt|eficaz|efica[cz]es|efectiv[oa]|"
+    r"efficace)\b|\b(better|worse) (placed|than|off)\b|\b(mejor|melhor|pior|peor) (que|soluci[oó]n|opci[oó]n|op[cç][aã]o)\b|"
+    r"\b(a |une? )?(failure|success|fracas[oa]|[ée]chec|r[ée]ussite|sucesso)\b|\bbem-sucedid[oa]s?\b|\bexitos[oa]\b|"
+    r"\b(winning|losing)\b|\btoo (lenient|strict|soft|harsh|militari[sz]ed)\b|\btrop \w+|\bacertad[oa]\b|"
+    r"\bfunciona bem\b|\bqu[eé] opina|\bopini[oó]n\b|"
+    r"\b(is|are|was|were|es|son|fue|[ée]|est|sont)\b[^?]*\b(effective|efficient|eficaz|efectiv[oa]|efficace)\s*\?\s*$",
+    re.I)
+# ... unless it asks what CICAD or the report judged ("Did CICAD consider ... adequate?", "según la CICAD").
+ATTRIBUTION_RE = re.compile(r"\b(according to|seg[uú]n|segundo|selon|did cicad|does cicad|"
+                            r"cicad (consider|find|found|note|say))\b", re.I)
+
+
+def asks_opinion(question: str) -> bool:
+    """True when the question asks for an opinion or a policy choice rather than what the report states.
+
+    >>> [asks_opinion(q) for q in ("Should Mexico legalize cannabis?", "Is Mexico winning its war on drugs?",
+    ...     "La stratégie est-elle une réussite ?", "Did CICAD consider the agency adequately resourced?",
+    ...     "Does Mexico measure the effectiveness of alternative development?")]
+    [True, True, True, False, False]
+    """
+    return bool(OPINION_RE.search(question)) and not ATTRIBUTION_RE.search(question)
+
+
 KEY_RE = re.compile(r"\b(\d[\d,./-]*|[A-Z][A-Z0-9]{1,}[a-z]?|[A-Z][a-zà-ÿ]{2,})\b")
 NOTICE = ("The report does not seem to answer this question; the passages below are the nearest ones, "
           "not an answer.")
@@ -103,7 +170,7 @@ class Verdict:
     signals: dict = field(default_factory=dict)
 
 
-CALIBRATION_FORMAT = "memqa-calibration/2"
+CALIBRATION_FORMAT = "memqa-calibration/3"
 REFIT = "python eval/calibrate.py"
 
 
@@ -117,8 +184,9 @@ class Calibration:
     coef: Mapping[str, float]
     intercept: float
     threshold: float  # p(answerable) below this: abstain
-    high: float  # p(top unit answers) at or above this: "high" confidence
-    coef_high: Mapping[str, float]  # second model: p(answerable and the top-ranked unit answers)
+    high: float  # p(top unit answers | answerable) at or above this, with p(answerable) >= high_answerable: "high"
+    high_answerable: float  # the stricter p(answerable) a "high" answer also needs
+    coef_high: Mapping[str, float]  # second model, fitted on answerable questions: p(the top-ranked unit answers)
     intercept_high: float
     encoder: str  # the encoder whose scores the dense features are (e.g. "e5")
     fitted_on: Mapping[str, str] = field(default_factory=dict)  # question file -> sha256
@@ -148,8 +216,8 @@ def load_calibration(path: Path = CALIBRATION, encoder: str | None = None) -> Ca
         raise CalibrationError(f"{path} was fitted on {d.get('encoder')!r} scores but the index is searched with "
                                f"{encoder!r}; run `{REFIT}` for this index (or build it with that encoder).")
     try:
-        kw = {k: d[k] for k in ("mean", "scale", "coef", "intercept", "threshold", "high", "encoder", "coef_high",
-                                "intercept_high")}
+        kw = {k: d[k] for k in ("mean", "scale", "coef", "intercept", "threshold", "high", "high_answerable", "encoder",
+                                "coef_high", "intercept_high")}
         if not all(set(kw[k]) >= set(FEATURES) for k in ("mean", "scale", "coef", "coef_high")):
             raise KeyError("a feature weight")
         return Calibration(features=FEATURES, fitted_on=d.get("fitted_on", {}), corpus=d.get("corpus", {}),
@@ -281,7 +349,7 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "idf_coverage": idf_cov if is_en else 0.0,
         "key_coverage": cov,
         "quantity_gap": float(bool(QUANTITY_RE.search(question)) and not has_number
-                              and not (COUNT_RE.search(question) and _countable(retriever, top[:1]))),
+                              and not _countable(retriever, top[:1], question, lang)),
         "asks_person": float(bool(PERSON_RE.search(question))),
         "other_country": other_country,
         "other_report": other_report,
@@ -291,6 +359,7 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "is_en": float(is_en),
         "answer_p": answer_p,
         "answer_in_top": answer_in_top,
+        "asks_opinion": float(asks_opinion(question)),
     }
 
 
@@ -313,7 +382,7 @@ def _phrase_in(phrase: str, folded_text: str) -> bool:
 
 
 def probability(f: Mapping[str, float], calib: Calibration | None, high: bool = False) -> float | None:
-    """p(answerable) — or, with ``high``, p(answerable and the top unit answers) — under the logistic
+    """p(answerable) — or, with ``high``, p(the top unit answers | answerable) — under the logistic
     models; None without a calibration."""
     if calib is None:
         return None
@@ -365,6 +434,6 @@ def judge(question: str, retrieval, retriever, order: list[int], reports: Mappin
         return Verdict(False, "low", NOTICE, signals)
     p_top = probability(f, calib, high=True)
     signals["p_top_answers"] = round(p_top, 4)
-    if p_top < calib.high:
+    if p < calib.high_answerable or p_top < calib.high:
         return Verdict(True, "medium", NOTICE_MEDIUM, signals)
     return Verdict(True, "high", "", signals)
