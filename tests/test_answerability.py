@@ -120,6 +120,20 @@ def test_a_count_read_off_a_list_is_no_quantity_gap(fake_assistant):
     assert gap("How many bodies are listed as ION focal points?", lst) == 0.0
 
 
+def test_a_year_after_the_report_that_the_unit_does_not_name(fake_assistant):
+    r = fake_assistant.retriever
+    pa = r.unit_index["mexico-2022/pa-8.1"]
+    preface = next(i for i, s in enumerate(fake_assistant.sections) if s.kind == "preface" and "2023" in s.text)
+
+    def after(q, unit):
+        ranking = fake_assistant.rank(q)
+        return features(q, ranking.retrieval, r, [unit], fake_assistant.report_metas)["after_report"]
+
+    assert after("What did INDEP do with seized assets in 2023?", pa) == 1.0  # the 2022 report cannot know
+    assert after("What did INDEP do with seized assets in 2021?", pa) == 0.0
+    assert after("Which thematic area is evaluated in 2023?", preface) == 0.0  # the round's schedule names it
+
+
 @pytest.mark.parametrize("question, expected", [
     ("Should Mexico legalize recreational cannabis?", True),
     ("Is the National Guard more effective than the old Federal Police?", True),

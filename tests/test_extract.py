@@ -296,3 +296,32 @@ def test_answer_pieces_of_one_unit_read_in_file_order_and_the_text_is_reflowed(f
                   None)
     assert [u.start for u in d.units] == sorted(u.start for u in d.units)
     assert "\n\n" not in d.text and len(d.text.splitlines()) == len(d.units)
+
+
+def test_a_count_is_read_off_the_list_unless_a_piece_states_the_number(fake_assistant, monkeypatch):
+    import numpy as np
+
+    import memqa.extract as X
+
+    r = fake_assistant.retriever
+    unit = r.unit_index["mexico-2022/pa-2.4"]
+    segs = _unit_segments(r, unit)
+    text = fake_assistant.sections[unit].text
+    lead = next(i for i, s in enumerate(segs) if text[s.start : s.end].endswith(":"))
+    monkeypatch.setattr(X, "chosen", lambda scores, ratio=0.5: np.array([0]))
+
+    def answer(question, qtype, best):
+        monkeypatch.setattr(X, "candidates", lambda *a, **k: ([best], np.zeros((1, len(X.FEATURES)))))
+        return X.extract(question, qtype, r, [unit], np.zeros(len(r.segments)), None)
+
+    d = answer("How many agencies are ION focal points?", "count", segs[lead])  # the lead-in brings 4 items
+    assert d.count == 4 and len(d.units) == 5
+    assert answer("Which agencies are ION focal points?", "organisation", segs[lead]).count is None  # not asked
+    # a sentence stating a number ("219 institutional and interagency operations") answers by itself
+    u2, numbered = next((i, s) for i, sec in enumerate(fake_assistant.sections) for s in _unit_segments(r, i)
+                        if s.kind == "sentence" and X.STATED_NUMBER_RE.search(sec.text[s.start : s.end])
+                        and not sec.text[s.start : s.end].startswith(("Priority Action", "OBJECTIVE")))
+    monkeypatch.setattr(X, "chosen", lambda scores, ratio=0.5: np.array([0, 1]))
+    monkeypatch.setattr(X, "candidates", lambda *a, **k: ([segs[lead], numbered], np.zeros((2, len(X.FEATURES)))))
+    d = X.extract("How many agencies are ION focal points?", "count", r, [unit, u2], np.zeros(len(r.segments)), None)
+    assert len(d.units) == 6 and d.count is None

@@ -587,7 +587,9 @@
     const verdict = { yes: "Yes", no: "No" }[direct.polarity];
     directAnswer.append(
       el("p", { className: "direct-title" }, "Answer quoted from the report",
-        verdict ? el("span", { className: `badge polarity polarity-${direct.polarity}` }, verdict) : null),
+        verdict ? el("span", { className: `badge polarity polarity-${direct.polarity}` }, verdict) : null,
+        direct.count != null ? el("span", { className: "badge count", title: "counted from the list or table quoted below" },
+          `${direct.count} listed`) : null),
       el("blockquote", { className: "passage direct-text" }, body),
       sources.length ? el("ul", { className: "direct-sources", "aria-label": "Quoted from" }, sources) : null,
     );

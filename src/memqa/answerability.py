@@ -13,6 +13,7 @@ measured on the retrieval itself (no extra model call):
   the best sentences hold no number (a "how many" question is no gap when the top unit holds a list or
   table of the counted thing — its lead-in or header names it — or the question says it counts a list);
   ``asks_person`` — it asks who heads/directs something (MEM reports name institutions, not people);
+* ``after_report`` — it names a year after the report's that the top unit does not mention;
 * ``asks_opinion`` — it asks for an opinion or a policy choice ("Should Mexico...?", "Is X a failure?"),
   not what the report or CICAD states.
 
@@ -40,7 +41,8 @@ from .vocabulary import area_of, area_report, countries_named, country_aliases, 
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
             "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
-            "fused_margin", "is_en", "answer_p", "answer_in_top", "asks_opinion")
+            "fused_margin", "is_en", "answer_p", "answer_in_top", "asks_opinion",
+            "after_report")
 # "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
 REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
                             r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
@@ -317,6 +319,10 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     # of the unit that would answer
     other_country = float(bool(countries_absent(question, own_top, fold(sections[top[0]].text) if top else "")))
     other_report = float(asks_other_report(question, meta)) if top else 0.0
+    # a year after the report's own that the answering unit never names ("What did INDEP do in 2023?" of a 2022
+    # report): the report cannot know; a year it names (the round's schedule, a 2021-2025 plan) is a fact in it
+    after_report = float(bool(top and meta.get("year") and any(
+        int(y) > int(meta["year"]) and y not in sections[top[0]].text for y in re.findall(r"\b(?:19|20)\d\d\b", question))))
     areas = other_areas_named(question, {area_of(str(m.get("thematic_area", ""))) for m in reports.values()})
     other_area = float(any(not marker_in(w, texts) for w in areas.values()))
     qtype = question_type(question)
@@ -360,6 +366,7 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "answer_p": answer_p,
         "answer_in_top": answer_in_top,
         "asks_opinion": float(asks_opinion(question)),
+        "after_report": after_report,
     }
 
 

@@ -490,11 +490,33 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
         units.append(AnswerUnit(text=sec.text[s.start : end], start=sec.start_char + s.start,
                                 end=sec.start_char + end, citation=Citation.of(sec, span=(s.start, end))))
     polarity = None
+    count = _counted(retriever, picked) if qtype == "count" else None
     if qtype == "yesno" or asks_yes_no(question, lang):
         polarity = _polarity(question, retriever, picked)  # the best piece first, whatever the reading order
         qtype = "yesno" if qtype == "description" else qtype
     return DirectAnswer(type=qtype, text="\n".join(_reflow(u.text) for u in units), units=tuple(units),
-                        polarity=polarity)
+                        polarity=polarity, count=count)
+
+
+STATED_NUMBER_RE = re.compile(r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*")
+
+
+def _counted(retriever, picked: list[_Seg]) -> int | None:
+    """A count read off the answer: its list items or table rows (not a table's header row), when there
+    are at least two and no other piece states a number (then that number is the answer)."""
+    listed, other = 0, []
+    for s in picked:
+        if s.kind == "item":
+            listed += 1
+        elif s.kind == "row":
+            order = retriever.segments_of(s.unit)
+            pos = order.index(s.index)
+            listed += pos > 0 and retriever.segments[order[pos - 1]].kind == "row"  # not the header row
+        elif s.kind == "sentence":
+            other.append(retriever.sections[s.unit].text[s.start : s.end])
+    if listed < 2 or any(STATED_NUMBER_RE.search(t) for t in other):
+        return None
+    return listed
 
 
 def _reflow(piece: str) -> str:

@@ -118,6 +118,8 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     if a.answer is not None and a.answer.units:
         d = a.answer
         verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
+        if d.count is not None:
+            verdict = f"{d.count} (counted from the list) — "
         c0 = d.units[0].citation
         same = [u.citation for u in d.units if u.citation.section_id == c0.section_id]
         if len(same) > 1:  # several units of one section: cite the lines from the first to the last

@@ -94,6 +94,8 @@ def search_text(fitted: dict) -> str:
         first = direct["units"][0]["citation"]
         pages = (first["page_start"], first["page_end"]) if first.get("page_start") else None
         verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
+        if direct.get("count") is not None:
+            verdict = f"{direct['count']} (counted from the list below). "
         lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{first['label']} ({first['source']}, "
                   f"{where(first['start_line'], first['end_line'], pages, (first.get('start_column'), first.get('end_column')))})",
                   direct["text"].strip(), ""]

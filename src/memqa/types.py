@@ -279,6 +279,7 @@ class DirectAnswer:
     text: str  # the units' text, one per line
     units: tuple[AnswerUnit, ...]
     polarity: str | None = None  # yes/no questions: "yes" or "no" as the evidence reads
+    count: int | None = None  # "how many" answered by a list or table: its items or rows, counted
 
 
 @dataclass(frozen=True)
