@@ -73,9 +73,9 @@ def main():
     ap.add_argument("--check", default="eval/gold_holdout.jsonl")
     ap.add_argument("--index", default="index")
     ap.add_argument("--max-false", type=float, default=0.03)
-    ap.add_argument("--high-precision", type=float, default=0.97,
+    ap.add_argument("--high-precision", type=float, default=0.98,
                     help="top-1 precision (leave-one-file-out) among the answerable questions labelled high")
-    ap.add_argument("--max-unanswerable-high", type=float, default=0.03,
+    ap.add_argument("--max-unanswerable-high", type=float, default=0.05,
                     help="at most this share of unanswerable questions may be labelled high (leave-one-file-out)")
     ap.add_argument("--C-high", type=float, default=0.1, help="inverse regularisation of the high model")
     ap.add_argument("--C", type=float, default=0.1, help="inverse regularisation; 0.1 generalised best to the held-out set")
