@@ -325,3 +325,39 @@ def test_a_count_is_read_off_the_list_unless_a_piece_states_the_number(fake_assi
     monkeypatch.setattr(X, "candidates", lambda *a, **k: ([segs[lead], numbered], np.zeros((2, len(X.FEATURES)))))
     d = X.extract("How many agencies are ION focal points?", "count", r, [unit, u2], np.zeros(len(r.segments)), None)
     assert len(d.units) == 6 and d.count is None
+
+
+def test_a_count_over_a_yes_no_table_counts_the_side_asked_about(fake_assistant, monkeypatch):
+    """A table ticked under Yes / No columns: "how many implement" counts the Yes rows, "how many are marked
+    No" the No rows; "Article 12, paragraph 9" in a lead-in names, it does not state a count."""
+    import numpy as np
+
+    import memqa.extract as X
+
+    r = fake_assistant.retriever
+
+    def run(segs, j):  # the rows under the header at j
+        k = j + 1
+        while k < len(segs) and segs[k].kind == "row":
+            k += 1
+        return list(range(j + 1, k))
+
+    def yes_no_table(i, sec):
+        segs = _unit_segments(r, i)
+        return next(((s, run(segs, j)) for j, s in enumerate(segs) if X._is_header(segs, j)
+                     and sec.text[s.start : s.end].rstrip().endswith("Yes\tNo")
+                     and any(X._row_negative(sec.text, segs, k) for k in run(segs, j))), None)
+
+    unit, (header, rows) = next((i, t) for i, sec in enumerate(fake_assistant.sections)
+                                if (t := yes_no_table(i, sec)) is not None)
+    segs = _unit_segments(r, unit)
+    text = fake_assistant.sections[unit].text
+    n_no = sum(X._row_negative(text, segs, k) for k in rows)
+    assert 0 < n_no < len(rows)
+    monkeypatch.setattr(X, "chosen", lambda scores, ratio=0.5: np.array([0]))
+    monkeypatch.setattr(X, "candidates", lambda *a, **k: ([header], np.zeros((1, len(X.FEATURES)))))
+    yes = X.extract("How many institutions implement these policies?", "count", r, [unit], np.zeros(len(r.segments)), None)
+    no = X.extract("How many institutions are marked No?", "count", r, [unit], np.zeros(len(r.segments)), None)
+    assert (yes.count, no.count) == (len(rows) - n_no, n_no)
+    assert not X.STATED_NUMBER_RE.search(X.REFERENCE_RE.sub(" ", "measures in Article 12, Paragraph 9 of the Convention"))
+    assert X.STATED_NUMBER_RE.search(X.REFERENCE_RE.sub(" ", "219 operations under Article 12"))

@@ -137,7 +137,9 @@ OPINION_RE = re.compile(
     r"\b(a |une? )?(failure|success|fracas[oa]|[ée]chec|r[ée]ussite|sucesso)\b|\bbem-sucedid[oa]s?\b|\bexitos[oa]\b|"
     r"\b(winning|losing)\b|\btoo (lenient|strict|soft|harsh|militari[sz]ed)\b|\btrop \w+|\bacertad[oa]\b|"
     r"\bfunciona bem\b|\bqu[eé] opina|\bopini[oó]n\b|"
-    r"\b(is|are|was|were|es|son|fue|[ée]|est|sont)\b[^?]*\b(effective|efficient|eficaz|efectiv[oa]|efficace)\s*\?\s*$",
+    # "Is X effective / working / corrupt?" — a verdict on X asked of the reader, not of the report
+    r"\b(is|are|was|were|es|son|fue|est[aá]n?|[ée]|est|sont)\b[^?]*\b(effective|efficient|working|succeeding|"
+    r"failing|corrupt|eficaz|efectiv[oa]|funcionando|corrupt[oa]|efficace|corrompue?)\s*\?\s*$",
     re.I)
 # ... unless it asks what CICAD or the report judged ("Did CICAD consider ... adequate?", "según la CICAD").
 ATTRIBUTION_RE = re.compile(r"\b(according to|seg[uú]n|segundo|selon|did cicad|does cicad|"
@@ -148,9 +150,10 @@ def asks_opinion(question: str) -> bool:
     """True when the question asks for an opinion or a policy choice rather than what the report states.
 
     >>> [asks_opinion(q) for q in ("Should Mexico legalize cannabis?", "Is Mexico winning its war on drugs?",
-    ...     "La stratégie est-elle une réussite ?", "Did CICAD consider the agency adequately resourced?",
+    ...     "La stratégie est-elle une réussite ?", "Is the Mexican government corrupt?",
+    ...     "Is Mexico's drug strategy working?", "Did CICAD consider the agency adequately resourced?",
     ...     "Does Mexico measure the effectiveness of alternative development?")]
-    [True, True, True, False, False]
+    [True, True, True, True, True, False, False]
     """
     return bool(OPINION_RE.search(question)) and not ATTRIBUTION_RE.search(question)
 

@@ -490,7 +490,7 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
         units.append(AnswerUnit(text=sec.text[s.start : end], start=sec.start_char + s.start,
                                 end=sec.start_char + end, citation=Citation.of(sec, span=(s.start, end))))
     polarity = None
-    count = _counted(retriever, picked) if qtype == "count" else None
+    count = _counted(question, retriever, picked) if qtype == "count" else None
     if qtype == "yesno" or asks_yes_no(question, lang):
         polarity = _polarity(question, retriever, picked)  # the best piece first, whatever the reading order
         qtype = "yesno" if qtype == "description" else qtype
@@ -499,24 +499,34 @@ def extract(question: str, qtype: str, retriever, order: list[int], segment_scor
 
 
 STATED_NUMBER_RE = re.compile(r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*")
+# "Article 12, paragraph 9", "Priority Action 2.4": numbers that name, not count
+REFERENCE_RE = re.compile(r"\b(articles?|art\.|paragraphs?|p[aá]rrafos?|par[aá]grafos?|paragraphes?|priority actions?|"
+                          r"acci[oó]n prioritaria|objectives?|objetivos?|sections?|chapters?|resolutions?|no\.)\s*"
+                          r"\d[\d.]*(?:\s*(?:,|and|y|e|et)\s*\d[\d.]*)*", re.I)
 
 
-def _counted(retriever, picked: list[_Seg]) -> int | None:
-    """A count read off the answer: its list items or table rows (not a table's header row), when there
-    are at least two and no other piece states a number (then that number is the answer)."""
-    listed, other = 0, []
+def _counted(question: str, retriever, picked: list[_Seg]) -> int | None:
+    """A count read off the answer: its list items or table rows (not a table's header row) — in a table
+    ticked Yes/No, the rows on the side the question asks about ("marked No", "not adopted": the No rows;
+    otherwise the Yes rows) — when there are at least two and no other piece states a number (then that
+    number is the answer)."""
+    listed, other, rows_negative = 0, [], []
     for s in picked:
         if s.kind == "item":
             listed += 1
         elif s.kind == "row":
-            order = retriever.segments_of(s.unit)
-            pos = order.index(s.index)
-            listed += pos > 0 and retriever.segments[order[pos - 1]].kind == "row"  # not the header row
+            segs = _unit_segments(retriever, s.unit)
+            pos = next(i for i, x in enumerate(segs) if x.index == s.index)
+            if not _is_header(segs, pos):
+                rows_negative.append(_row_negative(retriever.sections[s.unit].text, segs, pos))
         elif s.kind == "sentence":
-            other.append(retriever.sections[s.unit].text[s.start : s.end])
-    if listed < 2 or any(STATED_NUMBER_RE.search(t) for t in other):
+            other.append(REFERENCE_RE.sub(" ", retriever.sections[s.unit].text[s.start : s.end]))
+    if listed + len(rows_negative) < 2 or any(STATED_NUMBER_RE.search(t) for t in other):
         return None
-    return listed
+    if any(rows_negative):  # a Yes/No table
+        asks_no = bool(NEGATION_RE.search(question))
+        return listed + sum(n == asks_no for n in rows_negative)
+    return listed + len(rows_negative)
 
 
 def _reflow(piece: str) -> str:
