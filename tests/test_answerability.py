@@ -271,3 +271,25 @@ def test_a_country_the_report_names_elsewhere_is_not_the_subject_of_the_answerin
     f = features(ranking.question, ranking.retrieval, r, [meeting, *[u for u in ranking.order if u != meeting]],
                  fake_assistant.report_metas)
     assert f["other_country"] == 0.0
+
+
+def test_a_filter_that_hides_the_answer_says_where_it_is(fake_assistant, monkeypatch):
+    """The filtered part does not answer, the whole library does: the notice names the unit outside the filters."""
+    import memqa.assistant as A
+    from memqa.answerability import NOTICE, Verdict
+
+    ion = fake_assistant.retriever.unit_index["mexico-2022/pa-2.4"]
+
+    def judge_stub(question, retrieval, retriever, order, reports, calib):
+        return Verdict(True, "medium") if order and order[0] == ion else Verdict(False, "low", NOTICE)
+
+    monkeypatch.setattr(A, "judge", judge_stub)
+    q = "Which agencies are ION focal points?"
+    assert fake_assistant.rank(q).order[0] == ion  # the whole library answers with PA 2.4
+    a = fake_assistant.ask(q, objective=3)
+    assert not a.answerable and a.notice.startswith(NOTICE)
+    assert "Without the filters the best match is Priority Action 2.4 (objective 2" in a.notice
+    # a filter that keeps the answer in scope adds nothing; an unfiltered refusal adds nothing
+    assert fake_assistant.ask(q, objective=2).notice == ""
+    monkeypatch.setattr(A, "judge", lambda *a: Verdict(False, "low", NOTICE))
+    assert fake_assistant.ask(q, objective=3).notice == NOTICE

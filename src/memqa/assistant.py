@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .answerability import CALIBRATION, Calibration, Verdict, judge, load_calibration
+from .answerability import CALIBRATION, NOTICE, Calibration, Verdict, judge, load_calibration
 from .configs import CONFIGS, DEFAULT_CONFIG
 from .encoders import Encoder, load_encoder
 from .errors import BadQuestionError, NotFoundError, StaleIndexError
@@ -277,10 +277,24 @@ class Assistant:
         notice = v.notice
         if v.answerable and asks_for_verdicts(ranking.question):
             notice = f"{notice} {SCORECARD_HINT}".strip()
+        filtered = any(x is not None for x in (objective, kind, report, *library.values()))
+        if filtered and not v.answerable and notice == NOTICE:
+            inside = self.mask(objective, kind, report, **library)
+            notice = f"{notice} {self._outside_filters(ranking.question, config, inside)}".strip()
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
                         language=r.lang, notice=notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
+
+    def _outside_filters(self, question: str, config: RankConfig, inside: np.ndarray) -> str:
+        """Where the whole library would answer a question the filtered part (units ``inside``) does not
+        (empty if nowhere else): filters must not hide an answer without saying so."""
+        whole = self.rank(question, config=config)
+        if not whole.verdict.answerable or not whole.order or inside[whole.order[0]]:
+            return ""
+        sec = self.sections[whole.order[0]]
+        where = f"{sec.label} (objective {sec.objective}, {sec.report})" if sec.objective else f"{sec.label} ({sec.report})"
+        return f"Without the filters the best match is {where}; widen or remove the filters."
 
     def direct_answer(self, ranking: Ranking, q_terms: QueryTerms | None = None) -> DirectAnswer | None:
         """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
