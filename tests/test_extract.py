@@ -361,3 +361,13 @@ def test_a_count_over_a_yes_no_table_counts_the_side_asked_about(fake_assistant,
     assert (yes.count, no.count) == (len(rows) - n_no, n_no)
     assert not X.STATED_NUMBER_RE.search(X.REFERENCE_RE.sub(" ", "measures in Article 12, Paragraph 9 of the Convention"))
     assert X.STATED_NUMBER_RE.search(X.REFERENCE_RE.sub(" ", "219 operations under Article 12"))
+
+
+def test_an_item_picked_for_a_list_question_brings_its_whole_list_once(fake_assistant):
+    unit, lead = _lead_in(fake_assistant, "mexico-2022/pa-2.4", "including:")
+    r = fake_assistant.retriever
+    segs = _unit_segments(r, unit)
+    item = segs[segs.index(lead) + 2]
+    whole = _expand_lead_in(r, item, [item], "organisation")
+    assert len(whole) == len(set(whole)) == 5 and lead in whole  # the lead-in and its four items, none twice
+    assert _expand_lead_in(r, item, [item], "date") == [item]  # not a list question: the item alone

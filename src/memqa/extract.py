@@ -234,6 +234,16 @@ def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "desc
         if (nxt is not None and nxt.kind == "sentence" and text[nxt.start : nxt.end].rstrip().endswith(":")
                 and pos + 2 < len(segs) and segs[pos + 2].kind in ("item", "row")):
             return _expand_lead_in(retriever, nxt, [*chosen, nxt], qtype)
+    if qtype in LIST_TYPES and seg.kind == "item":
+        # an item answers a question about a list of things: the whole list, with its lead-in, answers it
+        # ("which laws...?" picked two of three laws and not the sentence that says what they are)
+        first = pos
+        while first > 0 and segs[first - 1].kind == "item":
+            first -= 1
+        if first > 0 and segs[first - 1].kind == "sentence":
+            lead = segs[first - 1]
+            whole = _expand_lead_in(retriever, lead, [*chosen, lead], "description")
+            return [x for i, x in enumerate(whole) if x not in whole[:i]]
     followed = pos + 1 < len(segs) and segs[pos + 1].kind in ("item", "row") and seg.kind == "sentence"
     is_lead = text[seg.start : seg.end].rstrip().endswith(":") or (followed and qtype in LIST_TYPES)
     is_header = _is_header(segs, pos)
