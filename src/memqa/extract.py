@@ -101,7 +101,22 @@ QUESTION_WORDS = frozenset(
     "que qu quel quelle quels quelles quoi comment ou quand combien qui pourquoi lequel laquelle lesquels lesquelles "
     "cual cuales como donde cuando cuanto cuanta cuantos cuantas quien quienes por para "
     "qual quais onde quanto quanta quantos quantas quem porque".split())
-LEADING_CLAUSE_RE = re.compile(r"^[^,?]{3,120},\s*")  # "When Mexico designs policy, does it consider ...?"
+LEADING_CLAUSE_RE = re.compile(r"^[^,?]{3,120},\s*")
+# The wh-word and what directly follows it: "Who *attended* the July 2021 meeting?", "Which *agencies* ...?"
+WH_FOCUS_RE = re.compile(r"\b(who|whom|which|what|when|where|how many|how much|how)\s+(?:(?:is|are|was|were|do|does|did|"
+                         r"has|have|had|the|a|an|of)\s+)*(\w+)", re.I)
+
+
+def question_focus(question: str, lang: str) -> frozenset[str]:
+    """The word the question asks about, right after its wh-word, as the unit's language tokenises it
+    (English questions; empty when there is none). Surrounding context words ("the July 2021 meeting")
+    match the sentence before the answer as well as the answer; the focus word tells them apart.
+
+    >>> sorted(question_focus("Who attended the July 1, 2021 bilateral meeting?", "en"))
+    ['attend']
+    """
+    m = WH_FOCUS_RE.search(question)
+    return frozenset(tokenize(m.group(2), lang)[:1]) if m else frozenset()  # "When Mexico designs policy, does it consider ...?"
 
 
 def asks_yes_no(question: str, lang: str | None = None) -> bool:
@@ -277,7 +292,7 @@ ANSWER_MODEL = Path(__file__).with_name("data") / "answer_model.json"
 FEATURES = ("cosine", "cosine_gap", "lexical", "lexical_idf", "rank1", "rank2", "summary_judgement",
             "summary_other", "fit", "misfit", "gap_negation", "neg_question_neg", "neg_question_pos", "item", "row",
             "lead_in", "first", "restates_title", "log_tokens", "header_row", "novel_terms", "foreign_cosine",
-            "foreign_lexical", "list_answer", "heading", "heading_named", "heading_named_verdict")
+            "foreign_lexical", "list_answer", "heading", "heading_named", "heading_named_verdict", "focus")
 HAND_WEIGHTS = {"cosine": 1.0, "lexical": LEXICAL_WEIGHT, "rank1": RANK_PRIOR[1] - RANK_PRIOR[0],
                 "rank2": RANK_PRIOR[2] - RANK_PRIOR[0], "summary_judgement": KIND_PRIOR["judgement"]["evaluative_summary"],
                 "summary_other": KIND_PRIOR["other"]["evaluative_summary"], "fit": TYPE_BONUS, "misfit": -TYPE_PENALTY,
@@ -417,6 +432,7 @@ def _candidates(question: str, qtype: str, retriever, order: list[int], segment_
     foreign = float(language_key(lang or detect(question)) != "en")
     named = named_actions(question)
     verdict = qtype in ("judgement", "yesno") or asks_yes_no(question, lang)  # "does Mexico meet 7.3?" is no title
+    focus_of = {}  # unit language -> the question's focus word, tokenised in it
     segs_out, rows = [], []
     fit_memo = retriever.__dict__.setdefault("_answer_fits", {})  # (segment, question type) -> fits()
     if len(fit_memo) > 50 * UNIT_CACHE:
@@ -430,6 +446,10 @@ def _candidates(question: str, qtype: str, retriever, order: list[int], segment_
         total, total_novel = sum(idf.values()), sum(idf[t] for t in novel)
         summary = sec.kind == "evaluative_summary"
         names_this = bool(named) and any(h.number in named for h in sec.headings)
+        ulang = retriever.unit_language[unit]
+        if ulang not in focus_of:
+            focus_of[ulang] = question_focus(question, ulang) if not foreign else frozenset()
+        focus = focus_of[ulang]
         for c in statics:
             s = c.seg
             key = (s.index, qtype)
@@ -450,6 +470,7 @@ def _candidates(question: str, qtype: str, retriever, order: list[int], segment_
                 sum(idf[t] for t in novel & c.terms) / total_novel if total_novel > 0 else 0.0, 0.0, 0.0,
                 float(qtype in LIST_TYPES and (s.kind == "item" or c.lead_in)),
                 float(c.heading), float(c.heading and names_this), float(c.heading and names_this and verdict),
+                float(bool(focus & c.terms)),
             ])
             segs_out.append(s)
     x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
