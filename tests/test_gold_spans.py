@@ -31,3 +31,17 @@ def test_a_unit_with_txt_emphasis_is_found_in_the_pdf_text_without_it():
 
 def test_a_unit_that_is_not_there_gives_no_span():
     assert gold_spans(assistant("Preface."), ["National Law"]) == []
+
+
+def test_each_confidence_label_reports_its_top1_precision_and_answer_accuracy():
+    from memqa.evaluate import GoldQuestion, confidence_table
+
+    gold = [GoldQuestion("a", "q", "en", "k", ("u1",)), GoldQuestion("b", "q", "en", "k", ("u1",)),
+            GoldQuestion("c", "q", "en", "k", ("u2",)), GoldQuestion("d", "q", "en", "unanswerable", ())]
+    labels = {"a": "high", "b": "high", "c": "medium", "d": "high"}
+    run = {"a": {"u1": 2.0, "u2": 1.0}, "b": {"u2": 2.0, "u1": 1.0}, "c": {"u2": 1.0}, "d": {"u1": 1.0}}
+    qrels = {g.id: {u: 1 for u in g.gold} for g in gold}
+    t = confidence_table(gold, labels, run, qrels, answered={"a": True, "b": True, "c": False})
+    assert t["high"]["top1_precision"] == 0.5 and t["high"]["answer_accuracy"] == 1.0  # b: wrong unit, right answer
+    assert t["high"]["unanswerable"] == 1 and t["high"]["share_of_answerable"] == 2 / 3
+    assert t["medium"]["answer_accuracy"] == 0.0 and t["low"]["answer_accuracy"] is None

@@ -133,7 +133,7 @@ def run_eval(assistant, gold: list[GoldQuestion], configs: Sequence[str], depth:
             "n_answer_units": len(answered[name]),
             "yes_no_accuracy": float(np.mean(list(yes_no[name].values()))) if yes_no[name] else None,
             "n_yes_no": len(yes_no[name]),
-            "confidence": confidence_table(gold, confidence[name], runs[name], qrels),
+            "confidence": confidence_table(gold, confidence[name], runs[name], qrels, answered[name]),
         }
     for group, qids in sorted(groups.items()):
         sub = {q: qrels[q] for q in qids}
@@ -223,8 +223,11 @@ def gold_spans(assistant, units: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
-def confidence_table(gold, labels: dict[str, str], run: dict, qrels: dict) -> dict:
-    """Per confidence label: share of all questions, and top-1 precision among answerable ones."""
+def confidence_table(gold, labels: dict[str, str], run: dict, qrels: dict,
+                     answered: dict[str, bool] | None = None) -> dict:
+    """Per confidence label: share of all questions, top-1 precision among answerable ones, and answer
+    accuracy among those with labelled answer units (what a user reads is the answer, not only the unit)."""
+    answered = answered or {}
     out = {}
     for label in ("high", "medium", "low"):
         qs = [g for g in gold if labels.get(g.id) == label]
@@ -233,6 +236,8 @@ def confidence_table(gold, labels: dict[str, str], run: dict, qrels: dict) -> di
         out[label] = {"share": len(qs) / len(gold) if gold else 0.0, "n": len(qs),
                       "answerable": len(ans), "unanswerable": len(qs) - len(ans),
                       "top1_precision": float(np.mean(top1)) if top1 else None,
+                      "answer_accuracy": (float(np.mean([answered[g.id] for g in ans if g.id in answered]))
+                                          if any(g.id in answered for g in ans) else None),
                       "share_of_answerable": len(ans) / max(1, sum(1 for g in gold if g.gold))}
     return out
 
@@ -251,12 +256,13 @@ def markdown_table(result: dict) -> str:
             + f" | {r['mean_latency_ms']:.1f} |"
         )
     lines += ["", "confidence labels (share of questions; share of answerable questions; top-1 precision on "
-              "answerable; unanswerable ones given the label):", "",
-              "| configuration | label | share | of answerable | top-1 precision | unanswerable |", "|---|---|---|---|---|---|"]
+              "answerable; answer accuracy on those with labelled answer units; unanswerable ones given the label):",
+              "", "| configuration | label | share | of answerable | top-1 precision | answer acc. | unanswerable |",
+              "|---|---|---|---|---|---|---|"]
     for name, r in result["configs"].items():
         for label, c in r["confidence"].items():
             lines.append(f"| {name} | {label} | {c['share']:.2f} | {c['share_of_answerable']:.2f} | "
-                         f"{_num(c['top1_precision'])} | {c['unanswerable']} |")
+                         f"{_num(c['top1_precision'])} | {_num(c.get('answer_accuracy'))} | {c['unanswerable']} |")
     groups = sorted({g for r in result["configs"].values() for g in r["by_group"]})
     lines += ["", "hit@1 / MRR@10 by group:", "", "| group | n | " + " | ".join(result["configs"]) + " |",
               "|---|---|" + "---|" * len(result["configs"])]
