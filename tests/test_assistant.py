@@ -239,3 +239,16 @@ def test_direct_answer_units_cite_their_own_characters(fake_assistant, mexico_co
             assert lines[c.start_line - 1][c.start_column - 1 : c.end_column] == u.text
         else:
             assert "\n".join(lines[c.start_line - 1 : c.end_line]).find(u.text.strip()) >= 0
+
+
+def test_the_terminal_answer_leads_with_the_count_of_a_listed_answer(fake_assistant):
+    import dataclasses
+
+    from memqa.render import answer_text
+
+    a = fake_assistant.ask("Which agencies are ION focal points?", k=1)
+    assert a.answer is not None
+    counted = dataclasses.replace(a, answer=dataclasses.replace(a.answer, type="count", polarity=None, count=4))
+    assert "): 4 (counted from the list) — " in answer_text(counted)
+    assert "counted from the list" not in answer_text(dataclasses.replace(a, answer=dataclasses.replace(
+        a.answer, count=None)))

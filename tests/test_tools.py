@@ -413,3 +413,15 @@ def test_scorecard_tool_over_function_calling_lists_gaps_with_cited_clauses(fake
         call_tool(fake_assistant, "scorecard", {"report": "nowhere-2020"})
     with pytest.raises(BadQuestionError, match="colour"):
         call_tool(fake_assistant, "scorecard", {"colour": "red"})
+
+
+def test_the_answer_line_says_yes_no_or_the_count_first(answer):
+    unit = {"text": "Ruritania uses PEN Online.", "start": 0, "end": 26,
+            "citation": answer["passages"][2]["citation"] | {"page_start": None, "page_end": None}}
+    for extra, lead in (({"polarity": "yes", "count": None}, "Yes. "),
+                        ({"polarity": None, "count": 3}, "3 (counted from the list below). "),
+                        ({"polarity": None, "count": None}, "Priority Action 2.2")):
+        direct = {"type": "count", "text": unit["text"], "units": [unit], **extra}
+        fitted, _ = fit_to_budget({**answer, "answer": direct}, None)
+        line = next(ln for ln in search_text(fitted).splitlines() if ln.startswith("ANSWER ("))
+        assert line.startswith(f"ANSWER (high confidence): {lead}")

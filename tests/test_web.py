@@ -543,7 +543,7 @@ def test_direct_answer_first_and_cicads_assessment_on_the_card(page, real_assist
     assessment = {"status": "achieved", "text": "Additionally, CICAD notes that the country participates in the "
                   "INCB's Project ION.", "citation": to_json(real_assistant.citation(summary2, 826, 826))}
     answer = {**_artefact_answer(real_assistant), "question": ION_QUESTION,
-              "answer": {"text": sentence, "units": [{"text": sentence, "start": 0, "end": len(sentence),
+              "answer": {"text": sentence, "count": 4, "units": [{"text": sentence, "start": 0, "end": len(sentence),
                                                      "citation": to_json(real_assistant.citation(pa24, 261, 261))}]},
               "passages": [_hit(pa24, 1, sentence, assessment=assessment)]}
     page.route("**/ask", lambda route: _fulfil(route, answer))
@@ -552,6 +552,7 @@ def test_direct_answer_first_and_cicads_assessment_on_the_card(page, real_assist
     direct = page.locator("#direct-answer")
     expect(direct).to_be_visible()
     expect(direct).to_contain_text(sentence)
+    expect(direct.locator(".badge.count")).to_have_text("4 listed")  # a count read off the list
     expect(direct).to_contain_text("Priority Action 2.4")
     order = page.evaluate("""() => [...document.querySelectorAll('#direct-answer, #cards')]
         .map(e => e.getBoundingClientRect().top)""")
