@@ -359,6 +359,10 @@ def test_a_count_over_a_yes_no_table_counts_the_side_asked_about(fake_assistant,
     yes = X.extract("How many institutions implement these policies?", "count", r, [unit], np.zeros(len(r.segments)), None)
     no = X.extract("How many institutions are marked No?", "count", r, [unit], np.zeros(len(r.segments)), None)
     assert (yes.count, no.count) == (len(rows) - n_no, n_no)
+    # "all" the measures: one row ticked No makes it a no
+    monkeypatch.setattr(X, "asks_yes_no", lambda *a, **k: True)
+    every = X.extract("Has it adopted all the measures?", "yesno", r, [unit], np.zeros(len(r.segments)), None)
+    assert every.polarity == "no"
     assert not X.STATED_NUMBER_RE.search(X.REFERENCE_RE.sub(" ", "measures in Article 12, Paragraph 9 of the Convention"))
     assert X.STATED_NUMBER_RE.search(X.REFERENCE_RE.sub(" ", "219 operations under Article 12"))
 
@@ -371,3 +375,32 @@ def test_an_item_picked_for_a_list_question_brings_its_whole_list_once(fake_assi
     whole = _expand_lead_in(r, item, [item], "organisation")
     assert len(whole) == len(set(whole)) == 5 and lead in whole  # the lead-in and its four items, none twice
     assert _expand_lead_in(r, item, [item], "date") == [item]  # not a list question: the item alone
+
+
+def test_only_the_first_list_is_counted_and_a_measure_is_not_a_count(fake_assistant, monkeypatch):
+    import numpy as np
+
+    import memqa.extract as X
+
+    r = fake_assistant.retriever
+    unit, lead = _lead_in(fake_assistant, "mexico-2022/pa-2.4", "including:")
+
+    def list_lead(i):  # a lead-in followed by at least two items in unit i
+        segs, text = _unit_segments(r, i), fake_assistant.sections[i].text
+        return next((s for k, s in enumerate(segs[:-2]) if text[s.start : s.end].rstrip().endswith(":")
+                     and segs[k + 1].kind == segs[k + 2].kind == "item"), None)
+
+    other_unit, other_lead = next((i, ol) for i in range(len(fake_assistant.sections))
+                                  if i != unit and (ol := list_lead(i)) is not None)
+    monkeypatch.setattr(X, "chosen", lambda scores, ratio=0.5: np.array([0, 1]))  # the model is torn
+    monkeypatch.setattr(X, "candidates", lambda *a, **k: ([lead, other_lead], np.zeros((2, len(X.FEATURES)))))
+    d = X.extract("How many agencies are ION focal points?", "count", r, [unit, other_unit],
+                  np.zeros(len(r.segments)), None)
+    assert {u.citation.section_id for u in d.units} == {fake_assistant.sections[unit].id,
+                                                        fake_assistant.sections[other_unit].id}
+    assert d.count == 4  # the runner-up's list is shown, not added to the count
+    d = X.extract("How many days does it take to issue a licence?", "count", r, [unit, other_unit],
+                  np.zeros(len(r.segments)), None)
+    assert d.count is None
+    assert X.MEASURE_RE.search("¿Cuántos días tarda México en emitir una licencia?")
+    assert not X.MEASURE_RE.search("How many agencies are focal points?")

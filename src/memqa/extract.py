@@ -80,6 +80,7 @@ KIND_PRIOR = {"judgement": {"evaluative_summary": 0.05}, "other": {"evaluative_s
 GAP_RE = re.compile(r"\b(gaps?|shortcomings?|weakness\w*|deficien\w*|lack\w*|fail\w*|not (meet|met|do|done|use)|"
                     r"carencias?|deficiencias?|brechas?|debilidades|falencias?|lacunes?|faiblesses?|defici[eê]ncias?)\b",
                     re.I)
+ALL_RE = re.compile(r"\b(all|every|todas|todos|tous|toutes)\b", re.I)
 GAP_BONUS = 0.08  # a question about gaps: the negated findings answer it
 LIST_TYPES = frozenset({"list", "law", "organisation", "description"})
 
@@ -169,6 +170,12 @@ def _polarity(question: str, retriever, picked: list[_Seg]) -> str:
         segs = _unit_segments(retriever, first.unit)
         heads = {x.index for i, x in enumerate(segs) if _is_header(segs, i)}
         rows = [s for s in rows if s.index not in heads]
+    if rows and ALL_RE.search(question):
+        # "Has Mexico adopted *all* the measures?": one row ticked No in the table answers no
+        segs = _unit_segments(retriever, first.unit)
+        text = retriever.sections[first.unit].text
+        if any(_row_negative(text, segs, next(i for i, x in enumerate(segs) if x.index == r.index)) for r in rows):
+            return "yes" if GAP_RE.search(question) else "no"
     if first is not None and first.kind == "row" and len(rows) > 1:
         # a table answers: the row that names what the question asks about takes the side
         lang = retriever.unit_language[first.unit]
@@ -536,20 +543,43 @@ REFERENCE_RE = re.compile(r"\b(articles?|art\.|paragraphs?|p[aá]rrafos?|par[aá
                           r"\d[\d.]*(?:\s*(?:,|and|y|e|et)\s*\d[\d.]*)*", re.I)
 
 
+# "How many days / years / pesos ...": a measure the text states, not a number of listed things
+MEASURE_RE = re.compile(
+    r"\b(?:how many|cu[aá]nt[oa]s|quant[oa]s|combien(?: de| d')?)\s*(days?|weeks?|months?|years?|hours?|minutes?|"
+    r"times?|percent|tons?|tonnes?|kilos?|kilograms?|pesos|dollars|d[ií]as|semanas|meses|a[nñ]os|horas|veces|"
+    r"toneladas|d[oó]lares|jours|semaines|mois|ans|ann[ée]es|heures|fois)\b", re.I)
+
+
 def _counted(question: str, retriever, picked: list[_Seg]) -> int | None:
-    """A count read off the answer: its list items or table rows (not a table's header row) — in a table
-    ticked Yes/No, the rows on the side the question asks about ("marked No", "not adopted": the No rows;
-    otherwise the Yes rows) — when there are at least two and no other piece states a number (then that
-    number is the answer)."""
+    """A count read off the answer: the items or rows (not a table's header row) of the first list or table in
+    it — in a table ticked Yes/No, the rows on the side the question asks about ("marked No", "not adopted":
+    the No rows; otherwise the Yes rows) — when there are at least two, no other piece states a number (then
+    that number is the answer) and the question does not ask for a measure ("how many days")."""
+    if MEASURE_RE.search(question):
+        return None
+    first = next((s for s in picked if s.kind in ("item", "row")), None)
+    if first is None:
+        return None
+    order = retriever.segments_of(first.unit)
+    kinds = [retriever.segments[g].kind for g in order]
+    pos = order.index(first.index)
+    lo, hi = pos, pos
+    while lo > 0 and kinds[lo - 1] == kinds[pos]:
+        lo -= 1
+    while hi + 1 < len(kinds) and kinds[hi + 1] == kinds[pos]:
+        hi += 1
+    run = set(order[lo : hi + 1])  # the one list or table that is counted
     listed, other, rows_negative = 0, [], []
     for s in picked:
+        if s.kind in ("item", "row") and (s.unit != first.unit or s.index not in run):
+            continue  # a piece of another list (a runner-up's) is not counted with this one
         if s.kind == "item":
             listed += 1
         elif s.kind == "row":
             segs = _unit_segments(retriever, s.unit)
-            pos = next(i for i, x in enumerate(segs) if x.index == s.index)
-            if not _is_header(segs, pos):
-                rows_negative.append(_row_negative(retriever.sections[s.unit].text, segs, pos))
+            p = next(i for i, x in enumerate(segs) if x.index == s.index)
+            if not _is_header(segs, p):
+                rows_negative.append(_row_negative(retriever.sections[s.unit].text, segs, p))
         elif s.kind == "sentence":
             other.append(REFERENCE_RE.sub(" ", retriever.sections[s.unit].text[s.start : s.end]))
     if listed + len(rows_negative) < 2 or any(STATED_NUMBER_RE.search(t) for t in other):
