@@ -293,3 +293,13 @@ def test_a_filter_that_hides_the_answer_says_where_it_is(fake_assistant, monkeyp
     assert fake_assistant.ask(q, objective=2).notice == ""
     monkeypatch.setattr(A, "judge", lambda *a: Verdict(False, "low", NOTICE))
     assert fake_assistant.ask(q, objective=3).notice == NOTICE
+
+
+def test_a_refusal_says_why_when_a_signal_says_it_plainly():
+    from memqa.answerability import NOTICE, _refusal
+
+    reports = {"mexico-2022": {"country": "Mexico", "year": 2022}}
+    assert "opinion" in _refusal("Should Mexico legalize cannabis?", {"asks_opinion": 1.0}, reports)
+    after = _refusal("What did INDEP do in 2023?", {"after_report": 1.0}, reports)
+    assert "2023, after this report (Mexico 2022)" in after
+    assert _refusal("How many hectares were eradicated?", {}, reports) == NOTICE

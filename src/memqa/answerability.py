@@ -163,6 +163,11 @@ NOTICE = ("The report does not seem to answer this question; the passages below 
           "not an answer.")
 NOTICE_TOO_SHORT = ("The question has no word memqa can search for; ask a full question or give key words "
                     "(e.g. 'ION focal points').")
+NOTICE_OPINION = ("The question asks for an opinion or a policy choice; the report states what the country does and "
+                  "CICAD's assessment of it, not opinions. Ask what the report says, e.g. 'What did CICAD find on "
+                  "...?'.")
+NOTICE_AFTER = ("The question asks about {year}, after this report ({held}) was written; a later MEM evaluation "
+                "would answer it.")
 NOTICE_MEDIUM = "The match is not certain: check that the cited passages answer the question."
 NOTICE_EMPTY = "Nothing in the selected part of the library matches; widen or remove the filters."
 
@@ -425,6 +430,20 @@ def scope_notice(question: str, f: Mapping[str, float], reports: Mapping[str, di
     return ""
 
 
+def _refusal(question: str, f: Mapping[str, float], reports: Mapping[str, dict]) -> str:
+    """Why the model refused, when a signal says so plainly (an opinion, a year after the report), else NOTICE."""
+    if f.get("asks_opinion"):
+        return NOTICE_OPINION
+    metas = list(reports.values())
+    if f.get("after_report") and metas:
+        mine = max(int(m.get("year") or 0) for m in metas)
+        later = [y for y in re.findall(r"\b(?:19|20)\d\d\b", question) if int(y) > mine]
+        if later:
+            held = "; ".join(f"{m.get('country')} {m.get('year')}" for m in metas[:3])
+            return NOTICE_AFTER.format(year=later[0], held=held)
+    return NOTICE
+
+
 def judge(question: str, retrieval, retriever, order: list[int], reports: Mapping[str, dict],
           calib: Calibration | None) -> Verdict:
     """Answerable + confidence for one retrieval, from the top ``JUDGE_DEPTH`` units in ``order``."""
@@ -441,7 +460,7 @@ def judge(question: str, retrieval, retriever, order: list[int], reports: Mappin
     if p is None:  # no calibration given (tests with a fake encoder): never abstain
         return Verdict(True, "medium", "", signals)
     if p < calib.threshold:
-        return Verdict(False, "low", NOTICE, signals)
+        return Verdict(False, "low", _refusal(question, f, reports), signals)
     p_top = probability(f, calib, high=True)
     signals["p_top_answers"] = round(p_top, 4)
     if p < calib.high_answerable or p_top < calib.high:
