@@ -82,6 +82,19 @@ def test_question_patterns(question, quantity, person):
     assert bool(PERSON_RE.search(question)) is person
 
 
+@pytest.mark.parametrize("question, money", [
+    ("What is INDEP's annual budget in pesos?", True),
+    ("Quel est le budget annuel de la COFEPRIS ?", True),
+    ("How much does an import licence cost?", True),
+    ("How many operations were carried out?", False),  # a number of things: any stated number answers
+])
+def test_an_amount_of_money_needs_a_sum_of_money(question, money):
+    from memqa.answerability import MONEY_Q_RE, has_money, has_quantity
+
+    assert bool(MONEY_Q_RE.search(question)) is money
+    assert has_quantity("219 operations") and not has_money("219 operations")  # a number, not a sum of money
+
+
 def test_country_vocabulary_comes_from_the_data_file():
     assert {"mexico", "mexican", "mexique", "mexicano"} <= country_aliases(["Mexico"])
     assert country_aliases(["Ruritania"]) == frozenset({"ruritania"})  # unknown: its own name

@@ -72,6 +72,23 @@ def has_quantity(text: str) -> bool:
     (True, False)
     """
     return bool(QUANTITY_NUM_RE.search(DATE_RE.sub(" ", text)))
+MONEY_Q_RE = re.compile(r"\b(budgets?|presupuestos?|or[cç]amentos?|budg[eé]t|price|precio|pre[cç]o|prix|costs?|costo|"
+                        r"custo|co[uû]t|fund(?:s|ing)|financiaci[oó]n|financiamento|financement|pesos|dollars|"
+                        r"d[oó]lares|euros|usd|how much money|cu[aá]nto dinero|quanto dinheiro|combien d'argent)\b", re.I)
+MONEY_RE = re.compile(r"(?:[$€£]|\b(?:US\$|USD|MXN|pesos|dollars|d[oó]lares|euros|reais)\b)\s*\d|\d[\d,.]*\s*(?:"
+                      r"million|billion|millones|mil millones|milh[oõ]es|millions|milliards|pesos|dollars|d[oó]lares|"
+                      r"euros|USD|MXN)\b", re.I)
+
+
+def has_money(text: str) -> bool:
+    """True when text states a sum of money.
+
+    >>> has_money("a budget of 1,200 million pesos"), has_money("US$ 5 for each"), has_money("219 operations")
+    (True, True, False)
+    """
+    return bool(MONEY_RE.search(text))
+
+
 CALIBRATION = Path(__file__).with_name("data") / "calibration.json"
 # "How many X are listed / marked Yes?": a count the reader makes from a list or table, not a stated number.
 COUNT_RE = re.compile(r"\b(how many|cu[aá]nt[oa]s|quant[oa]s|combien)\b", re.I)
@@ -306,13 +323,15 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     keys = key_terms(question, own)
     cov = (sum(1 for k in keys if fold(k) in texts) / len(keys)) if keys else 1.0
     has_number = False
+    # an amount of money asked for ("the budget in pesos") is answered by a sum of money, not by any number
+    stated = has_money if MONEY_Q_RE.search(question) else has_quantity
     seg_scores = retrieval.segment_scores.get(retriever.sentence_encoder)
     if seg_scores is not None:
         for i in top[:2]:
             idx = np.asarray(retriever.segments_of(i), dtype=np.int64)
             for gi in idx[np.argsort(-seg_scores[idx])[:3]] if len(idx) else ():
                 g = retriever.segments[gi]
-                if has_quantity(sections[i].text[g.start : g.end]):
+                if stated(sections[i].text[g.start : g.end]):
                     has_number = True
     q_terms = tokenize(question, lang)
     n_terms = max(1, len(q_terms))
