@@ -153,6 +153,8 @@ def test_a_year_after_the_report_that_the_unit_does_not_name(fake_assistant):
     ("Was it a good idea to create the Financial Guard?", True),
     ("¿Fue acertada la decisión de crear la Guardia Nacional?", True),
     ("A política de drogas do México funciona bem?", True),
+    ("¿Es eficaz la Guardia Nacional en la lucha contra el narcotráfico?", True),
+    ("Are performance indicators used to measure how effective the programmes are?", False),
     ("Le Mexique devrait-il dépénaliser la possession ?", True),
     ("Did CICAD consider the asset management agency adequately resourced?", False),  # CICAD's judgement
     ("Does Mexico measure the effectiveness of its programmes with indicators?", False),
@@ -242,6 +244,8 @@ def test_a_missing_or_corrupt_calibration_names_the_fix(tmp_path):
     ("¿Qué programas de prevención escolar tiene México?", "demand_reduction"),
     ("Quels programmes de prévention en milieu scolaire le Mexique met-il en œuvre ?", "demand_reduction"),
     ("What is the prevalence of cocaine use among adults?", "research"),
+    ("O México oferece salas de consumo supervisionado para usuários de drogas?", "demand_reduction"),
+    ("¿Qué programas de prevención del consumo de drogas en el ámbito laboral tiene México?", "demand_reduction"),
     ("How does Mexico prevent the diversion of precursor chemicals?", None),  # "prevent" alone is this report's
     ("Does Mexico train personnel to detect clandestine laboratories?", None),
 ])

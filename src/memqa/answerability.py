@@ -154,6 +154,9 @@ OPINION_RE = re.compile(
     r"\b(a |une? )?(failure|success|fracas[oa]|[ée]chec|r[ée]ussite|sucesso)\b|\bbem-sucedid[oa]s?\b|\bexitos[oa]\b|"
     r"\b(winning|losing)\b|\btoo (lenient|strict|soft|harsh|militari[sz]ed)\b|\btrop \w+|\bacertad[oa]\b|"
     r"\bfunciona bem\b|\bqu[eé] opina|\bopini[oó]n\b|"
+    # "Is the National Guard effective in ...?", "¿Es eficaz la Guardia Nacional ...?"
+    r"\b(is|are|was|were|es|son|fue|est|sont|[ée])\s+(?:\w+\s+){0,4}?(effective|eficaz|efectiv[oa]|efficace|"
+    r"efficient|eficiente|successful)\b(?! (?:way|means|tool))|"
     # "Is X effective / working / corrupt?" — a verdict on X asked of the reader, not of the report
     r"\b(is|are|was|were|es|son|fue|est[aá]n?|[ée]|est|sont)\b[^?]*\b(effective|efficient|working|succeeding|"
     r"failing|corrupt|eficaz|efectiv[oa]|funcionando|corrupt[oa]|efficace|corrompue?)\s*\?\s*$",
