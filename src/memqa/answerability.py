@@ -30,6 +30,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,7 @@ ORDINALS = {
 }
 # A number that states a quantity (not a year, a date part or a document code like 43/19).
 QUANTITY_NUM_RE = re.compile(r"(?<![\d/.-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\d/])")
+YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 DATE_RE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
                      r"\s+\d{1,2}(?:st|nd|rd|th)?\b|\b\d{1,2}\s+(?:de\s+)?(January|February|March|April|May|June|July|"
                      r"August|September|October|November|December)\b", re.I)
@@ -110,28 +112,19 @@ def _countable(retriever, units, question: str, lang: str) -> bool:
     says_list = bool(LIST_WORD_RE.search(question))
     for u in units:
         text = retriever.sections[u].text
-        segs = retriever.segments_of(u)
-        kinds = [retriever.segments[g].kind for g in segs]
+        segs = [retriever.segments[g] for g in retriever.segments_of(u)]
         j = 0
-        while j < len(segs):
-            if kinds[j] not in ("item", "row"):
-                j += 1
-                continue
-            k = j
-            while k < len(segs) and kinds[k] in ("item", "row"):
-                k += 1
-            if k - j >= MIN_COUNTABLE:
+        for listed, run in groupby(segs, key=lambda g: g.kind in ("item", "row")):
+            n = len(list(run))
+            if listed and n >= MIN_COUNTABLE:
                 if says_list:
                     return True
                 # the lead-in before the run and, for a table, its first (header) row
-                run = ([segs[j - 1]] if j else []) + ([segs[j]] if kinds[j] == "row" else [])
-                words = set(tokenize(" ".join(text[retriever.segments[g].start : retriever.segments[g].end]
-                                              for g in run), lang))
-                if counted[0] in words:
+                heads = ([segs[j - 1]] if j else []) + ([segs[j]] if segs[j].kind == "row" else [])
+                if counted[0] in set(tokenize(" ".join(text[g.start : g.end] for g in heads), lang)):
                     return True
-            j = k
+            j += n
     return False
-
 
 QUANTITY_RE = re.compile(
     r"\b(how (many|much)|what (was|is) the (total|number|amount|value|price|budget|rate)|number of|"
@@ -352,7 +345,7 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     # a year after the report's own that the answering unit never names ("What did INDEP do in 2023?" of a 2022
     # report): the report cannot know; a year it names (the round's schedule, a 2021-2025 plan) is a fact in it
     after_report = float(bool(top and meta.get("year") and any(
-        int(y) > int(meta["year"]) and y not in sections[top[0]].text for y in re.findall(r"\b(?:19|20)\d\d\b", question))))
+        int(y) > int(meta["year"]) and y not in sections[top[0]].text for y in YEAR_RE.findall(question))))
     areas = other_areas_named(question, {area_of(str(m.get("thematic_area", ""))) for m in reports.values()})
     other_area = float(any(not marker_in(w, texts) for w in areas.values()))
     qtype = question_type(question)
@@ -459,7 +452,7 @@ def _refusal(question: str, f: Mapping[str, float], reports: Mapping[str, dict])
     metas = list(reports.values())
     if f.get("after_report") and metas:
         mine = max(int(m.get("year") or 0) for m in metas)
-        later = [y for y in re.findall(r"\b(?:19|20)\d\d\b", question) if int(y) > mine]
+        later = [y for y in YEAR_RE.findall(question) if int(y) > mine]
         if later:
             held = "; ".join(f"{m.get('country')} {m.get('year')}" for m in metas[:3])
             return NOTICE_AFTER.format(year=later[0], held=held)

@@ -90,6 +90,11 @@ def _is_header(segs: list, pos: int) -> bool:
     return segs[pos].kind == "row" and (pos == 0 or segs[pos - 1].kind != "row")
 
 
+def _position(segs: list, seg) -> int:
+    """Where ``seg`` is among its unit's segments ``segs``."""
+    return next(i for i, x in enumerate(segs) if x.index == seg.index)
+
+
 def _header_of(segs: list, pos: int) -> int:
     """The position of the header of the table that holds the row at ``pos``."""
     while pos > 0 and segs[pos - 1].kind == "row":
@@ -102,7 +107,7 @@ QUESTION_WORDS = frozenset(
     "que qu quel quelle quels quelles quoi comment ou quand combien qui pourquoi lequel laquelle lesquels lesquelles "
     "cual cuales como donde cuando cuanto cuanta cuantos cuantas quien quienes por para "
     "qual quais onde quanto quanta quantos quantas quem porque".split())
-LEADING_CLAUSE_RE = re.compile(r"^[^,?]{3,120},\s*")
+LEADING_CLAUSE_RE = re.compile(r"^[^,?]{3,120},\s*")  # "When Mexico designs policy, does it consider ...?"
 # The wh-word and what directly follows it: "Who *attended* the July 2021 meeting?", "Which *agencies* ...?"
 WH_FOCUS_RE = re.compile(r"\b(who|whom|which|what|when|where|how many|how much|how)\s+(?:(?:is|are|was|were|do|does|did|"
                          r"has|have|had|the|a|an|of)\s+)*(\w+)", re.I)
@@ -117,7 +122,7 @@ def question_focus(question: str, lang: str) -> frozenset[str]:
     ['attend']
     """
     m = WH_FOCUS_RE.search(question)
-    return frozenset(tokenize(m.group(2), lang)[:1]) if m else frozenset()  # "When Mexico designs policy, does it consider ...?"
+    return frozenset(tokenize(m.group(2), lang)[:1]) if m else frozenset()
 
 
 def asks_yes_no(question: str, lang: str | None = None) -> bool:
@@ -174,7 +179,7 @@ def _polarity(question: str, retriever, picked: list[_Seg]) -> str:
         # "Has Mexico adopted *all* the measures?": one row ticked No in the table answers no
         segs = _unit_segments(retriever, first.unit)
         text = retriever.sections[first.unit].text
-        if any(_row_negative(text, segs, next(i for i, x in enumerate(segs) if x.index == r.index)) for r in rows):
+        if any(_row_negative(text, segs, _position(segs, r)) for r in rows):
             return "yes" if GAP_RE.search(question) else "no"
     if first is not None and first.kind == "row" and len(rows) > 1:
         # a table answers: the row that names what the question asks about takes the side
@@ -187,7 +192,7 @@ def _polarity(question: str, retriever, picked: list[_Seg]) -> str:
         text = retriever.sections[s.unit].text
         if s.kind == "row":
             segs = _unit_segments(retriever, s.unit)
-            pos = next(i for i, x in enumerate(segs) if x.index == s.index)
+            pos = _position(segs, s)
             if _is_header(segs, pos):
                 continue  # a header row: the rows under it take the side
             cell = _asked_cell(question, text, segs, pos, retriever.unit_language[s.unit])
@@ -248,7 +253,7 @@ def _expand_lead_in(retriever, seg: _Seg, chosen: list[_Seg], qtype: str = "desc
         return chosen
     text = retriever.sections[seg.unit].text
     segs = _unit_segments(retriever, seg.unit)
-    pos = next(i for i, s in enumerate(segs) if s.index == seg.index)
+    pos = _position(segs, seg)
     if qtype in LIST_TYPES and seg.kind == "sentence" and not text[seg.start : seg.end].rstrip().endswith(":"):
         # A topic sentence restating the question ("Mexico has strengthened its framework against money
         # laundering.") is often followed by the lead-in of the list that answers it: take that list too.
@@ -560,26 +565,23 @@ def _counted(question: str, retriever, picked: list[_Seg]) -> int | None:
     first = next((s for s in picked if s.kind in ("item", "row")), None)
     if first is None:
         return None
-    order = retriever.segments_of(first.unit)
-    kinds = [retriever.segments[g].kind for g in order]
-    pos = order.index(first.index)
+    segs = _unit_segments(retriever, first.unit)
+    text = retriever.sections[first.unit].text
+    pos = _position(segs, first)
     lo, hi = pos, pos
-    while lo > 0 and kinds[lo - 1] == kinds[pos]:
+    while lo > 0 and segs[lo - 1].kind == first.kind:
         lo -= 1
-    while hi + 1 < len(kinds) and kinds[hi + 1] == kinds[pos]:
+    while hi + 1 < len(segs) and segs[hi + 1].kind == first.kind:
         hi += 1
-    run = set(order[lo : hi + 1])  # the one list or table that is counted
+    run = {x.index: i for i, x in enumerate(segs[lo : hi + 1], start=lo)}  # the one list or table that is counted
     listed, other, rows_negative = 0, [], []
     for s in picked:
         if s.kind in ("item", "row") and (s.unit != first.unit or s.index not in run):
             continue  # a piece of another list (a runner-up's) is not counted with this one
         if s.kind == "item":
             listed += 1
-        elif s.kind == "row":
-            segs = _unit_segments(retriever, s.unit)
-            p = next(i for i, x in enumerate(segs) if x.index == s.index)
-            if not _is_header(segs, p):
-                rows_negative.append(_row_negative(retriever.sections[s.unit].text, segs, p))
+        elif s.kind == "row" and not _is_header(segs, run[s.index]):
+            rows_negative.append(_row_negative(text, segs, run[s.index]))
         elif s.kind == "sentence":
             other.append(REFERENCE_RE.sub(" ", retriever.sections[s.unit].text[s.start : s.end]))
     if listed + len(rows_negative) < 2 or any(STATED_NUMBER_RE.search(t) for t in other):
