@@ -27,7 +27,7 @@ from scipy.optimize import minimize
 from memqa import extract as X
 from memqa.assistant import Assistant
 from memqa.evaluate import gold_spans, load_gold
-from memqa.lexical import QueryTerms
+from memqa.translation import query_terms
 
 
 def right(a, qtype: str, s, spans) -> bool:
@@ -56,7 +56,7 @@ def collect(a, path: str) -> list[tuple[np.ndarray, np.ndarray]]:
         qtype = X.question_type(g.question)
         seg_scores = rk.retrieval.segment_scores[a.retriever.sentence_encoder]
         cands, x = X.candidates(g.question, qtype, a.retriever, list(rk.order[: X.MAX_UNITS]), seg_scores,
-                                QueryTerms(g.question))
+                                query_terms(g.question, rk.retrieval.lang))
         out.append((x, np.array([right(a, qtype, s, spans) for s in cands], bool)))
     return out
 

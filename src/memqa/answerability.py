@@ -37,7 +37,8 @@ import numpy as np
 
 from .errors import CalibrationError
 from .extract import answer_model, candidates, fits, question_type
-from .lexical import QueryTerms, fold, tokenize
+from .lexical import fold, tokenize
+from .translation import query_terms
 from .vocabulary import area_of, area_report, countries_named, country_aliases, marker_in, other_areas_named
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
@@ -359,7 +360,8 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     if seg_scores is not None and top:
         # the answer-unit model (extract): how sure it is of one piece, and how much of its belief is in the
         # top unit — a question the top unit answers tends to have one piece there that stands out
-        cands, x = candidates(question, qtype, retriever, list(top), seg_scores, QueryTerms(question), retrieval.lang)
+        cands, x = candidates(question, qtype, retriever, list(top), seg_scores, query_terms(question, retrieval.lang),
+                              retrieval.lang)
         if cands:
             z = answer_model().score(x)
             p = np.exp(z - z.max())
@@ -378,7 +380,7 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "idf_coverage": idf_cov if is_en else 0.0,
         "key_coverage": cov,
         "quantity_gap": float(bool(QUANTITY_RE.search(question)) and not has_number
-                              and not _countable(retriever, top[:1], question, lang)),
+                              and not _countable(retriever, top[:2], question, lang)),
         "asks_person": float(bool(PERSON_RE.search(question))),
         "other_country": other_country,
         "other_report": other_report,

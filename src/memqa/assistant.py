@@ -34,6 +34,7 @@ from .ranking import RankConfig, top_k
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
+from .translation import query_terms
 from .types import (
     Answer,
     CicadAssessment,
@@ -268,7 +269,7 @@ class Assistant:
         t_rank = time.perf_counter() - t0
         r = ranking.retrieval
         t3 = time.perf_counter()
-        q_terms = QueryTerms(ranking.question)
+        q_terms = query_terms(ranking.question, r.lang)
         seg_scores = r.segment_scores[self.retriever.sentence_encoder]
         hits = [self._hit(rank, unit, r, config, seg_scores, q_terms)
                 for rank, unit in enumerate(ranking.order[:k], start=1)]
@@ -300,7 +301,7 @@ class Assistant:
         """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
         if not ranking.verdict.answerable or not ranking.order:
             return None
-        terms = q_terms if q_terms is not None else QueryTerms(ranking.question)
+        terms = q_terms if q_terms is not None else query_terms(ranking.question, ranking.retrieval.lang)
         seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
         direct = extract(ranking.question, question_type(ranking.question), self.retriever,
                          list(ranking.order[:JUDGE_DEPTH]), seg_scores, terms, lang=ranking.retrieval.lang)
@@ -409,7 +410,7 @@ class Assistant:
             mask = np.zeros(len(self.sections), dtype=bool)
             mask[list(units.values())] = True
             r = self.retriever.retrieve(q, self.config, mask)
-            seg_scores, q_terms = r.segment_scores[self.retriever.sentence_encoder], QueryTerms(q)
+            seg_scores, q_terms = r.segment_scores[self.retriever.sentence_encoder], query_terms(q, r.lang)
         found = []
         for rid, unit in units.items():
             sec, meta = self.sections[unit], self.library.metas[rid]

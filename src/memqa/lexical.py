@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -147,15 +147,23 @@ class QueryTerms:
     (['incaut'], True)
     """
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, source: str | None = None,
+                 translate: Callable[[str, str, str], str] | None = None) -> None:
         self.question = question
+        # the question's language and a translator (question, source, target) -> its terms in the target
+        # language (translation.py): a Spanish question's terms in an English unit are its MEM terms in English
+        self.source = language_key(source) if source else None
+        self._translate = translate
         self._by: dict[str, frozenset[str]] = {}
 
     def __call__(self, lang: str = "en") -> frozenset[str]:
         lang = lang if lang in SNOWBALL else language_key(lang)
         got = self._by.get(lang)
         if got is None:
-            got = self._by[lang] = frozenset(tokenize(self.question, lang))
+            words = tokenize(self.question, lang)
+            if self._translate is not None and self.source and self.source != lang:
+                words += tokenize(self._translate(self.question, self.source, lang), lang)
+            got = self._by[lang] = frozenset(words)
         return got
 
     def __bool__(self) -> bool:
@@ -223,6 +231,21 @@ class LexicalIndex:
         out = np.zeros(self.n_docs, dtype=np.float32)
         for lang, ids in self._langs.items():
             toks = [t for t in tokenize(query, lang) if t in self._vocab]
+            if toks:
+                out[ids] = np.asarray(self._r.get_scores(toks), dtype=np.float32)[ids]
+        return out
+
+    def scores_in(self, queries: Mapping[str, str]) -> np.ndarray:
+        """BM25 score of every document for the query written in its language (``queries``: language ->
+        query; documents in a language without one score 0).
+
+        >>> ix = LexicalIndex.build(["seized assets", "money laundering", "decomiso de bienes"], ["en", "en", "es"])
+        >>> [bool(x > 0) for x in ix.scores_in({"en": "assets"})], bool(ix.scores_in({"es": "bienes"})[2] > 0)
+        ([True, False, False], True)
+        """
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        for lang, ids in self._langs.items():
+            toks = [t for t in tokenize(queries.get(lang, ""), lang) if t in self._vocab]
             if toks:
                 out[ids] = np.asarray(self._r.get_scores(toks), dtype=np.float32)[ids]
         return out

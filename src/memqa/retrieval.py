@@ -23,6 +23,7 @@ from .limits import LEXICAL_CANDIDATES, SEARCH_K, WINDOW_DENSE_FALLBACK
 from .ranking import RankConfig, fuse, minmax
 from .references import named_actions, named_objectives
 from .store import IndexData
+from .translation import terminology
 from .types import Passage, Section
 
 
@@ -195,10 +196,25 @@ class Retriever:
         np.maximum.at(u_lex, self.unit_of_passage[hit], lex[hit].astype(np.float64))
         u_lex = np.where(mask, u_lex, -np.inf)
         u_scores["lexical"] = u_lex
+        if weights.get("xlex", 0) > 0:
+            # the question's MEM terms in each report's language (as asked where the languages match)
+            words = terminology()
+            lx = self.lexical.scores_in({rl: question if rl == language_key(lang) else words.translate(question, lang, rl)
+                                         for rl in self.lexical.languages})
+            xhit = np.flatnonzero(lx > 0)
+            u_x = np.full(n_units, -np.inf)
+            np.maximum.at(u_x, self.unit_of_passage[xhit], lx[xhit].astype(np.float64))
+            u_scores["xlex"] = np.where(mask, u_x, -np.inf)
+            p_scores["xlex"] = np.where(lx > 0, lx, -np.inf).astype(np.float32)
         found = np.isfinite(u_lex)
         lexical_top = np.flatnonzero(found)
         if len(lexical_top) > LEXICAL_CANDIDATES:
             lexical_top = lexical_top[np.argpartition(-u_lex[lexical_top], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
+        if "xlex" in u_scores:
+            x_top = np.flatnonzero(np.isfinite(u_scores["xlex"]))
+            if len(x_top) > LEXICAL_CANDIDATES:
+                x_top = x_top[np.argpartition(-u_scores["xlex"][x_top], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
+            lexical_top = np.union1d(lexical_top, x_top)
         candidates: dict[str, np.ndarray] = {}
         for eid, q in qvecs.items():
             ids, sims = self._search(eid, q, allowed)
