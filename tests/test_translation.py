@@ -80,3 +80,12 @@ def test_english_questions_do_not_pay_for_translation(fake_assistant):
 
 def test_the_file_loads_once():
     assert terminology() is terminology()
+
+
+def test_answerability_reads_the_translated_terms_of_a_non_english_question(fake_assistant):
+    es = fake_assistant.run("¿Qué institución administra los bienes asegurados y decomisados?").signals
+    assert es["x_lex_top"] > 0 and 0 < es["x_idf_coverage"] <= 1
+    off = fake_assistant.run("¿Quién ganó el Mundial de fútbol de 1986?").signals  # no MEM term
+    assert off["x_lex_top"] == 0 and off["x_idf_coverage"] == 0
+    en = fake_assistant.run("Which institution manages seized and forfeited assets?").signals
+    assert en["x_lex_top"] == 0 and en["x_idf_coverage"] == 0  # English has its own lexical signals

@@ -38,13 +38,13 @@ import numpy as np
 from .errors import CalibrationError
 from .extract import answer_model, candidates, fits, question_type
 from .lexical import fold, tokenize
-from .translation import query_terms
+from .translation import query_terms, terminology
 from .vocabulary import area_of, area_report, countries_named, country_aliases, marker_in, other_areas_named
 
 FEATURES = ("dense_top", "sent_top", "dense_margin", "lex_top", "unknown_terms", "unknown_frac", "idf_coverage",
             "key_coverage", "quantity_gap", "asks_person", "other_country", "other_report", "other_area", "type_gap",
             "fused_margin", "is_en", "answer_p", "answer_in_top", "asks_opinion",
-            "after_report")
+            "after_report", "x_lex_top", "x_idf_coverage")
 # "the 2019 MEM evaluation", "seventh round", "ronda de 2019": a question about another evaluation report.
 REPORT_WORD_RE = re.compile(r"\b(mem|evaluation|evaluaci[oó]n|avalia[cç][aã]o|[ée]valuation|round|ronda|rodada|cycle|"
                             r"ciclo|report|informe|relat[oó]rio|rapport)\b", re.I)
@@ -368,6 +368,15 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
             p /= p.sum()
             answer_p = float(p.max())
             answer_in_top = float(sum(pi for c, pi in zip(cands, p) if c.unit == top[0]))
+    # a question in another language than the top unit's report: the same lexical signals over its MEM terms
+    # written in the report's language (translation.py; none when no term of the question is known)
+    x_lex_top = x_idf_cov = 0.0
+    if top and not is_en and "xlex" in us:
+        x_known = retriever.lexical.known_terms(terminology().translate(question, retrieval.lang, lang), lang)[0]
+        x_best = float(us["xlex"][top[0]])
+        x_lex_top = (x_best if math.isfinite(x_best) else 0.0) / (len(x_known) + 1)
+        x_w = [retriever.lexical.idf(t) for t in x_known]
+        x_idf_cov = sum(w for t, w in zip(x_known, x_w) if t in top_terms) / sum(x_w) if x_w else 0.0
     fused = [float(retrieval.fused[i]) for i in order[:2]]
     fused_margin = fused[0] - fused[1] if len(fused) == 2 and all(map(math.isfinite, fused)) else 0.0
     return {
@@ -392,6 +401,8 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
         "answer_in_top": answer_in_top,
         "asks_opinion": float(asks_opinion(question)),
         "after_report": after_report,
+        "x_lex_top": x_lex_top,
+        "x_idf_coverage": x_idf_cov,
     }
 
 
