@@ -76,6 +76,9 @@ def test_asks_other_report(question, expected):
     ("What is the street price of methamphetamine?", True, False),
     ("Quel est le budget de la COFEPRIS en pesos ?", True, False),
     ("Which agency administers seized assets?", False, False),
+    ("¿Cuál es el valor total de los bienes asegurados?", True, False),
+    ("Qual é o número de laboratórios desmantelados?", True, False),
+    ("Quelle est la valeur des biens saisis ?", True, False),
 ])
 def test_question_patterns(question, quantity, person):
     assert bool(QUANTITY_RE.search(question)) is quantity
@@ -160,6 +163,14 @@ def test_a_year_after_the_report_that_the_unit_does_not_name(fake_assistant):
     ("Does Mexico measure the effectiveness of its programmes with indicators?", False),
     ("Who decides which chemicals should be put under control?", False),
     ("What are the Prosecution Working Groups?", False),
+    ("Is Mexico's drug policy actually effective at reducing violence?", True),  # a possessive in between
+    ("Le Mexique en fait-il assez pour lutter contre les cartels ?", True),
+    ("Does Mexico do enough against the cartels?", True),
+    ("Which country bears the most blame for the drug violence?", True),
+    ("Is the National Guard better at fighting drug trafficking than the Federal Police was?", True),
+    ("Vale a pena investir em desenvolvimento alternativo?", True),
+    ("Does Mexico share enough information through PICS?", False),  # "enough" that is not the verdict asked
+    ("Does the report say whether Mexico's penalties are enough?", False),  # what the report states
 ])
 def test_opinion_questions(question, expected):
     assert asks_opinion(question) is expected
@@ -320,3 +331,16 @@ def test_a_refusal_says_why_when_a_signal_says_it_plainly():
     after = _refusal("What did INDEP do in 2023?", {"after_report": 1.0}, reports)
     assert "2023, after this report (Mexico 2022)" in after
     assert _refusal("How many hectares were eradicated?", {}, reports) == NOTICE
+
+
+@pytest.mark.parametrize("question, text, answered", [
+    ("How many kilos of heroin were seized in 2022?", "219 operations were carried out in 2022.", False),
+    ("How many kilos of heroin were seized in 2022?", "Authorities seized 1,234 kilograms of heroin.", True),
+    ("¿Cuántas toneladas de cocaína se decomisaron?", "Se decomisaron 3.5 toneladas.", True),
+    ("Combien d'hectares de pavot ont été éradiqués ?", "12 000 ha de pavot ont été éradiqués.", True),
+])
+def test_a_weight_volume_or_area_needs_a_number_with_its_unit(question, text, answered):
+    from memqa.answerability import MEASURE_Q_RE, has_measure
+
+    assert MEASURE_Q_RE.search(question)
+    assert has_measure(text) is answered

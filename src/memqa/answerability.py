@@ -83,6 +83,25 @@ MONEY_RE = re.compile(r"(?:[$€£]|\b(?:US\$|USD|MXN|pesos|dollars|d[oó]lares|
                       r"euros|USD|MXN)\b", re.I)
 
 
+# A weight, volume or area asked for ("how many kilos of heroin", "cuántas toneladas", "combien d'hectares"): the
+# answer states a number with such a unit, not any number.
+MEASURE_Q_RE = re.compile(r"\b(kilos?|kilograms?|kilogramos?|quilos?|quilogramas?|kilogrammes?|kg|tons?|tonnes?|"
+                          r"toneladas?|hect[aá]re(?:a|as|s)?|hectares?|litros?|liters?|litres?|grams?|gramos?|gramas?|"
+                          r"grammes?)\b", re.I)
+MEASURE_RE = re.compile(r"\d[\d,.]*\s*(?:million |millones de |milh[oõ]es de |millions de )?(?:kilos?|kilograms?|"
+                        r"kilogramos?|quilos?|quilogramas?|kilogrammes?|kgs?|tons?|tonnes?|toneladas?|hect[aá]re\w*|"
+                        r"hectares?|ha|litros?|liters?|litres?|l|grams?|gramos?|gramas?|grammes?|g)\b", re.I)
+
+
+def has_measure(text: str) -> bool:
+    """True when text states a weight, volume or area.
+
+    >>> has_measure("1,234 kilograms of cocaine"), has_measure("3.5 ha of poppy"), has_measure("219 operations")
+    (True, True, False)
+    """
+    return bool(MEASURE_RE.search(text))
+
+
 def has_money(text: str) -> bool:
     """True when text states a sum of money.
 
@@ -130,6 +149,9 @@ def _countable(retriever, units, question: str, lang: str) -> bool:
 QUANTITY_RE = re.compile(
     r"\b(how (many|much)|what (was|is) the (total|number|amount|value|price|budget|rate)|number of|"
     r"cu[aá]nt[oa]s?|qu[eé] cantidad|quant[oa]s?|combien|quel (est le )?(nombre|montant|budget)|"
+    r"cu[aá]l (?:es|fue|era) (?:el|la) (?:valor|monto|n[uú]mero|total|cantidad|cifra)|"
+    r"qual (?:é|foi|era) (?:o|a) (?:valor|montante|n[uú]mero|total|quantidade)|"
+    r"quel(?:le)? (?:est|était|a été) (?:le|la) (?:valeur|montant|nombre|total|quantité)|"
     # a money amount, price, share or rate asked for anywhere in the question
     r"budgets?|presupuestos?|or[cç]amentos?|price|precio|pre[cç]o|prix|percentage|porcentaje|percentagem|"
     r"pourcentage|(?:in|en|em) (?:pesos|dollars|d[oó]lares|usd))\b", re.I)
@@ -148,15 +170,22 @@ OPINION_RE = re.compile(
     r"\b(a |une? )?(failure|success|fracas[oa]|[ée]chec|r[ée]ussite|sucesso)\b|\bbem-sucedid[oa]s?\b|\bexitos[oa]\b|"
     r"\b(winning|losing)\b|\btoo (lenient|strict|soft|harsh|militari[sz]ed)\b|\btrop \w+|\bacertad[oa]\b|"
     r"\bfunciona bem\b|\bqu[eé] opina|\bopini[oó]n\b|"
+    # "Does Mexico do enough?", "Who is to blame?", "Is X better at ... than Y?", "Vale a pena ...?"
+    r"\b(do|does|did|is|are)\b[^?]*\b(enough|too little|too much)\s*\?|\bdo(?:es|ing)? (?:enough|too little)\b|"
+    r"\ben fai[ts]?-(il|elle)s? assez\b|"
+    r"\b(hace|hacen|faz|fazem) (lo |o )?suficiente\b|\b(bears?|to) (the )?(most )?blame\b|\bblame[sd]?\b|"
+    r"\b(la )?culpa\b|\bresponsables? de la violencia\b|\b(better|worse) at\b|"
+    r"\bvale (m[aá]s |mais )?(la |a )?pena\b|\bmerece la pena\b|\bvaut(-il)? (mieux|la peine)\b|\bworth it\b|"
     # "Is the National Guard effective in ...?", "¿Es eficaz la Guardia Nacional ...?"
-    r"\b(is|are|was|were|es|son|fue|est|sont|[ée])\s+(?:\w+\s+){0,4}?(effective|eficaz|efectiv[oa]|efficace|"
+    r"\b(is|are|was|were|es|son|fue|est|sont|[ée])\s+(?:[\w'’-]+\s+){0,5}?(effective|eficaz|efectiv[oa]|efficace|"
     r"efficient|eficiente|successful)\b(?! (?:way|means|tool))|"
     # "Is X effective / working / corrupt?" — a verdict on X asked of the reader, not of the report
     r"\b(is|are|was|were|es|son|fue|est[aá]n?|[ée]|est|sont)\b[^?]*\b(effective|efficient|working|succeeding|"
     r"failing|corrupt|eficaz|efectiv[oa]|funcionando|corrupt[oa]|efficace|corrompue?)\s*\?\s*$",
     re.I)
 # ... unless it asks what CICAD or the report judged ("Did CICAD consider ... adequate?", "según la CICAD").
-ATTRIBUTION_RE = re.compile(r"\b(according to|seg[uú]n|segundo|selon|did cicad|does cicad|"
+ATTRIBUTION_RE = re.compile(r"\b(according to|seg[uú]n|segundo|selon|did cicad|does cicad|the report|el informe|"
+                            r"o relat[oó]rio|le rapport|"
                             r"cicad (consider|find|found|note|say))\b", re.I)
 
 
@@ -321,7 +350,8 @@ def features(question: str, retrieval, retriever, order: list[int], reports: Map
     cov = (sum(1 for k in keys if fold(k) in texts) / len(keys)) if keys else 1.0
     has_number = False
     # an amount of money asked for ("the budget in pesos") is answered by a sum of money, not by any number
-    stated = has_money if MONEY_Q_RE.search(question) else has_quantity
+    # and a weight, volume or area by a number with its unit
+    stated = has_money if MONEY_Q_RE.search(question) else has_measure if MEASURE_Q_RE.search(question) else has_quantity
     seg_scores = retrieval.segment_scores.get(retriever.sentence_encoder)
     if seg_scores is not None:
         for i in top[:2]:
