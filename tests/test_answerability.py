@@ -171,6 +171,9 @@ def test_a_year_after_the_report_that_the_unit_does_not_name(fake_assistant):
     ("Vale a pena investir em desenvolvimento alternativo?", True),
     ("Does Mexico share enough information through PICS?", False),  # "enough" that is not the verdict asked
     ("Does the report say whether Mexico's penalties are enough?", False),  # what the report states
+    ("¿Qué opina la CICAD sobre el narcomenudeo?", False),  # CICAD's assessment is in the report
+    ("What is CICAD's opinion on micro-trafficking?", False),
+    ("Is CICAD too lenient in its assessment of Mexico?", True),  # the reader's verdict on CICAD
 ])
 def test_opinion_questions(question, expected):
     assert asks_opinion(question) is expected

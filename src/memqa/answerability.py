@@ -123,7 +123,9 @@ LIST_WORD_RE = re.compile(r"\b(list|listed|lists|table|marked|enumera\w*|lista\w
 def _countable(retriever, units, question: str, lang: str) -> bool:
     """Whether a unit holds a list or table (at least ``MIN_COUNTABLE`` items or rows) of the thing the
     question counts: the question says it counts a list or table, or the first word after "how many" is in
-    the list's lead-in or the table's header row.
+    the list's lead-in or the table's header row (in the report's language ``lang``; a Spanish question's word is
+    not translated: with its MEM term, "¿Cuántos laboratorios clandestinos se desmantelaron?" passed over a list of
+    trainings on clandestine laboratories — 10 unanswerable development questions — for 4 answerable ones).
     A list of something else ("How many labs were dismantled?" over a list of trainings) is no count."""
     m = COUNT_RE.search(question)
     counted = tokenize(question[m.end():], lang)[:1] if m else []
@@ -185,8 +187,10 @@ OPINION_RE = re.compile(
     re.I)
 # ... unless it asks what CICAD or the report judged ("Did CICAD consider ... adequate?", "según la CICAD").
 ATTRIBUTION_RE = re.compile(r"\b(according to|seg[uú]n|segundo|selon|did cicad|does cicad|the report|el informe|"
-                            r"o relat[oó]rio|le rapport|"
-                            r"cicad (consider|find|found|note|say))\b", re.I)
+                            r"o relat[oó]rio|le rapport|cicad (consider|find|found|note|say)|"
+                            # "What is CICAD's opinion on ...?", "¿Qué opina la CICAD?": CICAD's assessment is asked
+                            r"cicad['’]?s? (opinion|view|position)|(opina|opini[oó]n de|opini[aã]o d[ae]|avis de) "
+                            r"(la |a )?cicad)\b", re.I)
 
 
 def asks_opinion(question: str) -> bool:

@@ -552,7 +552,10 @@ REFERENCE_RE = re.compile(r"\b(articles?|art\.|paragraphs?|p[aá]rrafos?|par[aá
 MEASURE_RE = re.compile(
     r"\b(?:how many|cu[aá]nt[oa]s|quant[oa]s|combien(?: de| d')?)\s*(days?|weeks?|months?|years?|hours?|minutes?|"
     r"times?|percent|tons?|tonnes?|kilos?|kilograms?|pesos|dollars|d[ií]as|semanas|meses|a[nñ]os|horas|veces|"
-    r"toneladas|d[oó]lares|jours|semaines|mois|ans|ann[ée]es|heures|fois)\b", re.I)
+    r"toneladas|d[oó]lares|jours|semaines|mois|ans|ann[ée]es|heures|fois)\b|"
+    # a duration: "how long", "¿cuánto tarda?", "quanto tempo", "combien de temps"
+    r"\b(?:how long|cu[aá]nto (?:tiempo|tarda\w*|dura\w*|demora\w*)|quanto (?:tempo|demora\w*|dura\w*)|"
+    r"combien de temps)\b", re.I)
 
 
 def _counted(question: str, retriever, picked: list[_Seg]) -> int | None:
