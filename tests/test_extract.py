@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from memqa.extract import _expand_lead_in, _Seg, _unit_segments, question_type
+from memqa.extract import HTML_TAG_RE, _expand_lead_in, _Seg, _unit_segments, question_type
 from memqa.highlight import widen
 
 SOURCE = (Path(__file__).resolve().parent.parent / "corpus" / "mem-2022-mexico.txt").read_text(encoding="utf-8")
@@ -91,8 +91,8 @@ def test_answer_units_are_verbatim_source_slices_with_their_lines(fake_assistant
         assert SOURCE[u.start : u.end] == u.text
         c = u.citation
         assert u.text.strip().split("\n")[0] in "\n".join(lines[c.start_line - 1 : c.end_line])
-    # one line per unit: a sentence a page break cut reads whole
-    assert a.answer.text == "\n".join(" ".join(u.text.split()) for u in a.answer.units)
+    # one line per unit: a sentence a page break cut reads whole, markup left by the conversion dropped
+    assert a.answer.text == "\n".join(" ".join(HTML_TAG_RE.sub("", u.text).split()) for u in a.answer.units)
 
 
 def test_short_units_are_shown_whole_and_say_so(fake_assistant):
@@ -405,3 +405,19 @@ def test_only_the_first_list_is_counted_and_a_measure_is_not_a_count(fake_assist
     assert d.count is None
     assert X.MEASURE_RE.search("¿Cuántos días tarda México en emitir una licencia?")
     assert not X.MEASURE_RE.search("How many agencies are focal points?")
+
+
+def test_markup_in_the_report_text_is_not_shown_in_the_answer(fake_assistant):
+    """A table row of the bundled .txt (PA 8.3) carries an HTML list tag from its conversion: an answer's text
+    reads without it, while the unit's offsets still slice the verbatim source."""
+    from memqa.extract import _reflow
+
+    r = fake_assistant.retriever
+    unit = r.unit_index["mexico-2022/pa-8.3"]
+    sec = r.sections[unit]
+    row = next(g for g in _unit_segments(r, unit) if "<ul" in sec.text[g.start : g.end])
+    raw = sec.text[row.start : row.end]
+    shown = _reflow(raw)
+    assert "<ul" not in shown and "list-style-type" not in shown
+    assert "Online course" in shown and "National Institutions" in shown
+    assert SOURCE[sec.start_char + row.start : sec.start_char + row.end] == raw  # the source is untouched

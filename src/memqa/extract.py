@@ -595,11 +595,18 @@ def _counted(question: str, retriever, picked: list[_Seg]) -> int | None:
     return listed + len(rows_negative)
 
 
+HTML_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")  # markup left in a report's text by its conversion
+
+
 def _reflow(piece: str) -> str:
-    r"""A piece as one line: a sentence that a page break cut ("…alternative\n\ndevelopment…") reads whole;
-    the units keep the verbatim text and its offsets.
+    r"""A piece as one line: a sentence that a page break cut ("…alternative\n\ndevelopment…") reads whole, and
+    HTML markup a conversion left in the text (``<ul style=…>``) dropped; the units keep the verbatim text and
+    its offsets.
 
     >>> _reflow("preventive alternative\n\n development programs \n")
     'preventive alternative development programs'
+    >>> _reflow('Institutions\t<ul style="list-style-type: none"> • Online course')
+    'Institutions\t • Online course'
     """
-    return re.sub(r"[ \t]*\n\s*", " ", piece.strip(" \n\r"))
+    text = HTML_TAG_RE.sub("", piece) if "<" in piece else piece
+    return re.sub(r"[ \t]*\n\s*", " ", text.strip(" \n\r"))
