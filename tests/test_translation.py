@@ -91,13 +91,6 @@ def test_answerability_reads_the_translated_terms_of_a_non_english_question(fake
     assert en["x_lex_top"] == 0 and en["x_idf_coverage"] == 0  # English has its own lexical signals
 
 
-def test_a_one_word_query_gets_its_language_from_the_terminology(fake_assistant):
-    """A language identifier cannot tell "narcomenudeo" from English; the Spanish MEM term can."""
-    assert fake_assistant.rank("narcomenudeo").retrieval.lang == "es"
-    assert fake_assistant.rank("ION focal points").retrieval.lang == "en"
-    assert fake_assistant.rank("pill press training").retrieval.lang == "en"
-
-
 @pytest.mark.parametrize("question, measure", [
     ("¿Cuánto tarda la expedición de un permiso de importación?", True),  # a duration, not a count of rows
     ("Quanto tempo leva a emissão de uma licença?", True),

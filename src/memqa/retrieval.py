@@ -97,7 +97,6 @@ def _starts(owner: np.ndarray, n_groups: int) -> np.ndarray:
     return np.searchsorted(owner, np.arange(n_groups + 1))
 
 
-SHORT_QUERY_WORDS = 3  # a query this short gets its language from the MEM terminology when it names a term
 NAMED_BONUS = 0.05  # how far above the best other unit a priority action the question names by number is put
 
 
@@ -172,11 +171,7 @@ class Retriever:
     def retrieve(self, question: str, config: RankConfig, mask: np.ndarray | None = None,
                  lang: str | None = None) -> Retrieval:
         t0 = time.perf_counter()
-        if lang is None:
-            lang = detect(question)
-            if lang == "en" and len(question.split()) <= SHORT_QUERY_WORDS:
-                # a keyword or two: the language identifier cannot tell "narcomenudeo" from English
-                lang = terminology().language_of(question) or lang
+        lang = lang or detect(question)
         weights = config.for_language(lang)
         n_units = len(self.sections)
         enc_ids = {n.split(":", 1)[1] for n, w in weights.items() if w > 0 and ":" in n}

@@ -65,19 +65,6 @@ class Terminology:
                     found.append(term)
         return found
 
-    def language_of(self, query: str) -> str | None:
-        """The one language whose phrases a short query uses when it uses no English term: "narcomenudeo"
-        is Spanish, though a language identifier cannot tell from one word (None when unsure).
-
-        >>> t = Terminology.of({"micro-trafficking": {"es": ["narcomenudeo"], "pt": ["microtráfico"]}})
-        >>> t.language_of("narcomenudeo"), t.language_of("micro-trafficking"), t.language_of("ION")
-        ('es', None, None)
-        """
-        if self.matches(query, "en"):
-            return None
-        found = [lang for lang in LANGUAGES[1:] if self.matches(query, lang)]
-        return found[0] if len(found) == 1 else None
-
     def translate(self, question: str, source: str, target: str) -> str:
         """The terms the question (in ``source``) names, written in ``target`` ("" when none or when the
         languages are the same).
