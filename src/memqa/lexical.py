@@ -223,17 +223,7 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for ``query`` tokenised in the document's language (zeros where no
         query word is known)."""
-        if len(self._langs) == 1:
-            toks = [t for t in tokenize(query, self.languages[0]) if t in self._vocab]
-            if not toks:
-                return np.zeros(self.n_docs, dtype=np.float32)
-            return np.asarray(self._r.get_scores(toks), dtype=np.float32)
-        out = np.zeros(self.n_docs, dtype=np.float32)
-        for lang, ids in self._langs.items():
-            toks = [t for t in tokenize(query, lang) if t in self._vocab]
-            if toks:
-                out[ids] = np.asarray(self._r.get_scores(toks), dtype=np.float32)[ids]
-        return out
+        return self.scores_in(dict.fromkeys(self._langs, query))
 
     def scores_in(self, queries: Mapping[str, str]) -> np.ndarray:
         """BM25 score of every document for the query written in its language (``queries``: language ->
@@ -243,6 +233,12 @@ class LexicalIndex:
         >>> [bool(x > 0) for x in ix.scores_in({"en": "assets"})], bool(ix.scores_in({"es": "bienes"})[2] > 0)
         ([True, False, False], True)
         """
+        if len(self._langs) == 1:  # one language: no per-language copy
+            lang = self.languages[0]
+            toks = [t for t in tokenize(queries.get(lang, ""), lang) if t in self._vocab]
+            if not toks:
+                return np.zeros(self.n_docs, dtype=np.float32)
+            return np.asarray(self._r.get_scores(toks), dtype=np.float32)
         out = np.zeros(self.n_docs, dtype=np.float32)
         for lang, ids in self._langs.items():
             toks = [t for t in tokenize(queries.get(lang, ""), lang) if t in self._vocab]

@@ -189,32 +189,25 @@ class Retriever:
         # BM25 always runs (a millisecond; answerability uses it in every language). A passage sharing
         # no word with the question is absent from the lexical ranking, not ranked last.
         # English questions also search the glossary's official terms for the everyday words they use
-        lex = self.lexical.scores(expand(question) if lang == "en" else question)
-        hit = np.flatnonzero(lex > 0)
-        p_scores["lexical"] = np.where(lex > 0, lex, -np.inf).astype(np.float32)
-        u_lex = np.full(n_units, -np.inf)
-        np.maximum.at(u_lex, self.unit_of_passage[hit], lex[hit].astype(np.float64))
-        u_lex = np.where(mask, u_lex, -np.inf)
-        u_scores["lexical"] = u_lex
+        queries = {"lexical": self.lexical.scores(expand(question) if lang == "en" else question)}
         if weights.get("xlex", 0) > 0:
             # the question's MEM terms in each report's language (as asked where the languages match)
             words = terminology()
-            lx = self.lexical.scores_in({rl: question if rl == language_key(lang) else words.translate(question, lang, rl)
-                                         for rl in self.lexical.languages})
-            xhit = np.flatnonzero(lx > 0)
-            u_x = np.full(n_units, -np.inf)
-            np.maximum.at(u_x, self.unit_of_passage[xhit], lx[xhit].astype(np.float64))
-            u_scores["xlex"] = np.where(mask, u_x, -np.inf)
-            p_scores["xlex"] = np.where(lx > 0, lx, -np.inf).astype(np.float32)
-        found = np.isfinite(u_lex)
-        lexical_top = np.flatnonzero(found)
-        if len(lexical_top) > LEXICAL_CANDIDATES:
-            lexical_top = lexical_top[np.argpartition(-u_lex[lexical_top], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
-        if "xlex" in u_scores:
-            x_top = np.flatnonzero(np.isfinite(u_scores["xlex"]))
-            if len(x_top) > LEXICAL_CANDIDATES:
-                x_top = x_top[np.argpartition(-u_scores["xlex"][x_top], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
-            lexical_top = np.union1d(lexical_top, x_top)
+            queries["xlex"] = self.lexical.scores_in(
+                {rl: question if rl == language_key(lang) else words.translate(question, lang, rl)
+                 for rl in self.lexical.languages})
+        lexical_top = np.zeros(0, dtype=np.int64)
+        for name, lex in queries.items():
+            hit = np.flatnonzero(lex > 0)
+            p_scores[name] = np.where(lex > 0, lex, -np.inf).astype(np.float32)
+            u = np.full(n_units, -np.inf)
+            np.maximum.at(u, self.unit_of_passage[hit], lex[hit].astype(np.float64))
+            u_scores[name] = u = np.where(mask, u, -np.inf)
+            # the best units by each keyword search are sentence-scored below
+            found = np.flatnonzero(np.isfinite(u))
+            if len(found) > LEXICAL_CANDIDATES:
+                found = found[np.argpartition(-u[found], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
+            lexical_top = np.union1d(lexical_top, found)
         candidates: dict[str, np.ndarray] = {}
         for eid, q in qvecs.items():
             ids, sims = self._search(eid, q, allowed)
