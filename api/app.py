@@ -56,7 +56,7 @@ from memqa.contract import (
     error_details,
     summary,
 )
-from memqa.encoders import set_threads
+from memqa.encoders import quiet_openmp, set_threads
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
 from memqa.limits import MAX_QUESTION_CHARS
 from memqa.tokens import count_tokens
@@ -371,6 +371,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path = "in
     threads = int(os.environ.get("MEMQA_MODEL_THREADS", os.cpu_count() or 1))
     if threads > 1:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
+    quiet_openmp()
     spread = threads > 1 and os.environ.get("MEMQA_SPREAD", "1") != "0"
     t0 = time.monotonic()
     hosts = allowed_hosts(host, [*(allow_hosts or []), *hosts_from_env(os.environ.get(HOSTS_ENV, ""))])

@@ -187,6 +187,27 @@ def _openmp_runtimes() -> tuple:
     return tuple(libs)
 
 
+# How long an idle OpenMP worker spins before it sleeps (libgomp's default: 300,000 iterations). A long-running
+# service encodes, then ranks and answers in Python: meanwhile the encoder's worker kept spinning on the other
+# core. 10,000 lets it sleep within microseconds of the encode; the encode itself is not slowed (its parallel
+# regions follow each other closely). eval/bench_http.py, 3 runs each on 2 cores: HTTP p50 at concurrency 1
+# 27.0 / 23.8 / 24.0 ms by default, 22.3 / 22.7 / 22.6 ms with 10,000; 1,000 gave 24.4 / 24.6 ms,
+# and OMP_WAIT_POLICY=PASSIVE doubled the encode (30 ms).
+SPIN_COUNT = "10000"
+
+
+def quiet_openmp(env=None) -> None:
+    """Let idle encoder threads sleep soon (``GOMP_SPINCOUNT``, unless set). Call before the encoders load:
+    OpenMP reads it once, when its runtime starts. ``memqa serve`` and ``memqa mcp`` do.
+
+    >>> env = {}; quiet_openmp(env); env
+    {'GOMP_SPINCOUNT': '10000'}
+    >>> env = {"GOMP_SPINCOUNT": "5"}; quiet_openmp(env); env
+    {'GOMP_SPINCOUNT': '5'}
+    """
+    (os.environ if env is None else env).setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
+
+
 def set_threads(n: int) -> bool:
     """Let the encoder calls made from *this* thread use ``n`` cores (OpenMP's per-thread setting).
 

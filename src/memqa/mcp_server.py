@@ -177,8 +177,10 @@ def run(index_dir: str | Path = "index", corpus_dir: str | Path | None = "corpus
     A missing or stale index raises the ``MemqaError`` from ``Assistant.load`` (its message names
     ``memqa build``); the CLI turns it into one line on stderr and exit code 2.
     """
+    from .encoders import quiet_openmp
     from .freshness import CorpusWatch
 
+    quiet_openmp()  # a long-running process: idle encoder threads sleep between questions (encoders.py)
     assistant = load_assistant(index_dir, corpus_dir)
     server = create_server(assistant, CorpusWatch(assistant.data.manifest, corpus_dir) if corpus_dir else None)
     log.info("memqa MCP server: %d citable units from %s", len(assistant.sections), ", ".join(assistant.reports))
