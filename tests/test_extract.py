@@ -421,3 +421,33 @@ def test_markup_in_the_report_text_is_not_shown_in_the_answer(fake_assistant):
     assert "<ul" not in shown and "list-style-type" not in shown
     assert "Online course" in shown and "National Institutions" in shown
     assert SOURCE[sec.start_char + row.start : sec.start_char + row.end] == raw  # the source is untouched
+
+
+def test_a_count_written_in_words_is_a_stated_number(fake_assistant, monkeypatch):
+    """"The meeting covered four areas": a count the report writes in words answers "how many" (fits the type)
+    and, picked beside a list, is the answer instead of counting the list's items."""
+    import numpy as np
+
+    import memqa.extract as X
+    from memqa.answerability import has_quantity
+    from memqa.numwords import has_number_word
+
+    r = fake_assistant.retriever
+    worded = [(i, s) for i, sec in enumerate(fake_assistant.sections) for s in _unit_segments(r, i)
+              if s.kind == "sentence" and has_number_word(sec.text[s.start : s.end])
+              and not X.NUMBER_RE.search(sec.text[s.start : s.end])]
+    assert worded, "the bundled report states some counts in words only"
+    u2, s2 = worded[0]
+    text2 = fake_assistant.sections[u2].text[s2.start : s2.end]
+    assert X.fits("count", text2) is True and has_quantity(text2)
+    assert X.fits("count", "Mexico has an Early Warning System.") is False
+    assert not has_quantity("Mexico has an Early Warning System.")
+
+    unit = r.unit_index["mexico-2022/pa-2.4"]
+    segs = _unit_segments(r, unit)
+    text = fake_assistant.sections[unit].text
+    lead = next(i for i, s in enumerate(segs) if text[s.start : s.end].endswith(":"))
+    monkeypatch.setattr(X, "chosen", lambda scores, ratio=0.5: np.array([0, 1]))
+    monkeypatch.setattr(X, "candidates", lambda *a, **k: ([segs[lead], s2], np.zeros((2, len(X.FEATURES)))))
+    d = X.extract("How many agencies are ION focal points?", "count", r, [unit, u2], np.zeros(len(r.segments)), None)
+    assert d.count is None  # the worded number is stated; the list is not counted

@@ -38,6 +38,7 @@ import numpy as np
 from .errors import CalibrationError
 from .extract import answer_model, candidates, fits, question_type
 from .lexical import fold, tokenize
+from .numwords import has_number_word
 from .translation import query_terms, terminology
 from .vocabulary import area_of, area_report, countries_named, country_aliases, marker_in, other_areas_named
 
@@ -73,8 +74,10 @@ def has_quantity(text: str) -> bool:
 
     >>> has_quantity("219 operations were carried out"), has_quantity("on January 7, 2020 (CNDH 43/19)")
     (True, False)
+    >>> has_quantity("The meeting covered four areas")  # a number in words (numwords.py)
+    True
     """
-    return bool(QUANTITY_NUM_RE.search(DATE_RE.sub(" ", text)))
+    return bool(QUANTITY_NUM_RE.search(DATE_RE.sub(" ", text))) or has_number_word(text)
 MONEY_Q_RE = re.compile(r"\b(budgets?|presupuestos?|or[cç]amentos?|budg[eé]t|price|precio|pre[cç]o|prix|costs?|costo|"
                         r"custo|co[uû]t|fund(?:s|ing)|financiaci[oó]n|financiamento|financement|pesos|dollars|"
                         r"d[oó]lares|euros|usd|how much money|cu[aá]nto dinero|quanto dinheiro|combien d'argent)\b", re.I)

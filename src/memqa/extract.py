@@ -23,6 +23,7 @@ import numpy as np
 
 from .language import detect
 from .lexical import QueryTerms, fold, language_key, tokenize
+from .numwords import has_number_word
 from .references import named_actions
 from .types import AnswerUnit, Citation, DirectAnswer
 
@@ -220,7 +221,7 @@ def question_type(question: str) -> str:
 def fits(qtype: str, text: str) -> bool | None:
     """Whether a segment has the content the type asks for (None: the type does not say)."""
     if qtype == "count":
-        return bool(NUMBER_RE.search(DATE_RE.sub(" ", text)))
+        return bool(NUMBER_RE.search(DATE_RE.sub(" ", text))) or has_number_word(text)
     if qtype == "date":
         return bool(DATE_RE.search(text))
     if qtype in ("organisation", "person"):
@@ -587,7 +588,7 @@ def _counted(question: str, retriever, picked: list[_Seg]) -> int | None:
             rows_negative.append(_row_negative(text, segs, run[s.index]))
         elif s.kind == "sentence":
             other.append(REFERENCE_RE.sub(" ", retriever.sections[s.unit].text[s.start : s.end]))
-    if listed + len(rows_negative) < 2 or any(STATED_NUMBER_RE.search(t) for t in other):
+    if listed + len(rows_negative) < 2 or any(STATED_NUMBER_RE.search(t) or has_number_word(t) for t in other):
         return None
     if any(rows_negative):  # a Yes/No table
         asks_no = bool(NEGATION_RE.search(question))
