@@ -347,3 +347,25 @@ def test_a_weight_volume_or_area_needs_a_number_with_its_unit(question, text, an
 
     assert MEASURE_Q_RE.search(question)
     assert has_measure(text) is answered
+
+
+def test_asks_person_means_the_holder_of_a_position_not_the_body_in_charge():
+    from memqa.answerability import PERSON_RE
+
+    holder = ["Who is the director of INDEP?", "Who was Mexico's Secretary of the Navy in 2020?",
+              "Who heads the Financial Intelligence Unit?", "¿Quién es el comandante de la Guardia Nacional?",
+              "Quem é o diretor da COFEPRIS?", "Qui est le directeur de l'INDEP ?"]
+    body = ["Who is the competent authority for chemical controls?", "Who is in charge of seized assets?",
+            "Who is the training meant for?", "Who ran the workshop on precursor destruction?",
+            "¿Quién es responsable de los bienes incautados?"]
+    assert all(PERSON_RE.search(q) for q in holder)
+    assert not any(PERSON_RE.search(q) for q in body)
+
+
+def test_other_thematic_area_covers_recovery_support_in_four_languages():
+    from memqa.vocabulary import other_areas_named
+
+    for q in ("What social reintegration services exist for drug users?",
+              "¿Qué servicios de reinserción social hay?", "Quais serviços de apoio à recuperação existem?",
+              "Quels dispositifs de réinsertion sociale existent ?"):
+        assert "demand_reduction" in other_areas_named(q, {"supply_reduction"}), q

@@ -160,15 +160,29 @@ QUANTITY_RE = re.compile(
     # a money amount, price, share or rate asked for anywhere in the question
     r"budgets?|presupuestos?|or[cç]amentos?|price|precio|pre[cç]o|prix|percentage|porcentaje|percentagem|"
     r"pourcentage|(?:in|en|em) (?:pesos|dollars|d[oó]lares|usd))\b", re.I)
+# The holder of a position asked for by name ("Who is the director of INDEP?", "Who heads the FIU?"): the report
+# names bodies, rarely people. Not "who is the competent authority", "who is in charge of", "who is it meant for".
 PERSON_RE = re.compile(
-    r"\b(who (is|was|heads|leads|directs|runs|chairs)|name of the (director|head|minister|commander)|"
-    r"qui[eé]n (es|era|dirige|encabeza)|quem (é|dirige|chefia)|qui (est|dirige))\b", re.I)
+    r"\b(who (?:is|was|are|were) (?:the |its |their |[\w-]+['’]s )?(?:current |new |former )?(?:director|head|chief|commander|"
+    r"secretary|minister|president|chair(?:man|woman|person)?|leader|governor|attorney general|prosecutor general)s?|"
+    r"who (?:heads|headed|directs|directed|chairs|chaired|commands|commanded)|"
+    r"name of the (?:director|head|minister|commander|secretary|president)|"
+    r"qui[eé]n (?:es|era|fue) (?:el |la )?(?:actual |nuev[oa] )?(?:director|directora|jef[ea]|comandante|titular|"
+    r"secretari[oa]|ministr[oa]|presidente|presidenta)|qui[eé]n (?:dirige|dirig[ií]a|encabeza|encabezaba|comanda)|"
+    r"quem (?:é|era|foi) (?:o |a )?(?:atual |nov[oa] )?(?:diretor|diretora|chefe|comandante|titular|secret[aá]ri[oa]|"
+    r"ministr[oa]|presidente|presidenta)|quem (?:dirige|dirigia|chefia|comanda)|"
+    r"qui (?:est|était) (?:le |la |l')?(?:actuel(?:le)? |nouve(?:au|lle) )?(?:directeur|directrice|chef|commandant|"
+    r"secr[ée]taire|ministre|pr[ée]sident|pr[ée]sidente)|qui (?:dirige|dirigeait|commande))\b", re.I)
 # A question that asks for an opinion or a normative choice ("Should Mexico legalize...?", "Is X a good idea /
 # a failure / more effective than Y?") rather than what the report or CICAD states; en/es/pt/fr.
 OPINION_RE = re.compile(
     r"^\W*(should|ought|deber[ií]a|deveria|devrait)\b|\bdevrait-(il|elle)\b|"
     r"\b(should|deber[ií]a|deveria)\s+(mexico|m[eé]xico|the (country|government))\b|"
-    r"\b(good|bad|wise|right|wrong) (idea|choice|decision|call|approach)\b|\bwas it (wise|right|a mistake)\b|"
+    r"\b(good|bad|wise|right|wrong) (?:[\w-]+ ){0,2}(idea|choice|decision|call|approach)\b|\bwas it (wise|right|a mistake)\b|"
+    # "Has the strategy failed?", "¿fracasó?", "fracassou?", "a-t-elle échoué ?"; "the best / el mejor / o melhor X"
+    r"\bfracass\w*|\bfracas[oó]\b|\b(a|ont)(-t-(il|elle)s?)? [ée]chou[ée]|\b(has|have|did)\b[^?]*\bfail(ed)?\s*\?\s*$|"
+    r"\b(the (best|worst)|el (mejor|peor)|la (mejor|peor)|o (melhor|pior)|a (melhor|pior)|le (meilleur|pire)|"
+    r"la (meilleure|pire))\b(?! (?:practices?|pr[aá]cticas?|pr[aá]ticas?|pratiques?)\b)|"
     r"\ban effective (way|means|tool)\b|"
     r"\b(most|more|less|mais|menos|plus|moins) (effective|efficient|successful|corrupt|eficaz|efica[cz]es|efectiv[oa]|"
     r"efficace)\b|\b(better|worse) (placed|than|off)\b|\b(mejor|melhor|pior|peor) (que|soluci[oó]n|opci[oó]n|op[cç][aã]o)\b|"
@@ -204,6 +218,10 @@ def asks_opinion(question: str) -> bool:
     ...     "Is Mexico's drug strategy working?", "Did CICAD consider the agency adequately resourced?",
     ...     "Does Mexico measure the effectiveness of alternative development?")]
     [True, True, True, True, True, False, False]
+    >>> [asks_opinion(q) for q in ("Is relying on the army a good policy choice?", "¿Fracasó la estrategia?",
+    ...     "La stratégie a-t-elle échoué ?", "Is Sembrando Vida the best program in the region?",
+    ...     "Which best practices did CICAD highlight?", "Did the operation fail to reach its targets?")]
+    [True, True, True, True, False, False]
     """
     return bool(OPINION_RE.search(question)) and not ATTRIBUTION_RE.search(question)
 
