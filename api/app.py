@@ -109,14 +109,16 @@ def validation_error(exc: RequestValidationError, model) -> JSONOut:
     return error(422, f"{summary(details)}. See /docs for the request format.", details=details)
 
 
-def install_error_handlers(app: FastAPI, ask_model) -> None:
+def install_error_handlers(app: FastAPI, ask_model, models: dict | None = None) -> None:
+    """``models``: the argument model of other paths (``{"/compare": CompareModel}``), whose rules word their
+    422 messages ("priority_action must be a number 'N.M' such as '2.4'"); /ask's otherwise."""
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONOut:
         return error(exc.status_code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONOut:
-        return validation_error(exc, ask_model)
+        return validation_error(exc, (models or {}).get(request.url.path.rstrip("/") or "/", ask_model))
 
     @app.exception_handler(MemqaError)
     async def memqa_error(request: Request, exc: MemqaError) -> JSONOut:
@@ -197,11 +199,17 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     app.router.route_class = JSONBodyRoute
     app.add_middleware(BusyGate, queue=model)
     app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
-    install_error_handlers(app, AskModel)
+    install_error_handlers(app, AskModel, {"/compare": CompareModel})
     install_docs(app)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
+
+    def fresh_or_503() -> None:
+        """Cited text and line numbers only from an index that matches the corpus (the /ask notice's rule)."""
+        if corpus_watch is not None and (state := corpus_watch.check()).status == "stale":
+            raise ApiError(503, f"{state.message} Until then, cited text and line numbers could point at text that "
+                                "has changed. Restart memqa serve after the rebuild.")
 
     @app.post("/ask", response_model=Answer, responses=_err(400, 413, 415, 422, 503), tags=["answers"],
               summary="Ask a question; get cited passages")
@@ -230,13 +238,14 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         response.headers["Server-Timing"] = timing
         return answer
 
-    @app.get("/sections", response_model=list[TocEntry], responses=_err(), tags=["sections"],
+    @app.get("/sections", response_model=list[TocEntry], responses=_err(503), tags=["sections"],
              summary="Table of contents")
     async def sections() -> list[TocEntry]:
         """Every citable unit in report order, with its number of passages and tokens."""
+        fresh_or_503()
         return toc
 
-    @app.get("/sections/{section_id:path}", response_model=SectionFull, responses=_err(404), tags=["sections"],
+    @app.get("/sections/{section_id:path}", response_model=SectionFull, responses=_err(404, 503), tags=["sections"],
              summary="One citable unit in full")
     async def section(
         section_id: Annotated[str, PathParam(description="A section id from /sections or from a citation; "
@@ -244,6 +253,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
                                              examples=[first_pa])],
     ) -> SectionFull:
         """The unit's full text and the citation to quote. Unknown ids get a 404 naming valid ones."""
+        fresh_or_503()
         return full[assistant.resolve_section(section_id).id]
 
     @app.get("/reports", response_model=list[ReportEntry], responses=_err(), tags=["library"],
@@ -272,6 +282,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         """The priority action side by side: for each report that has it, its title, its text (whole, or the
         window that best matches ``question``) and the citation of exactly that text; ``missing`` lists the
         reports that lack it. A 404 when no report has it, a 422 naming the valid ids for an unknown report."""
+        fresh_or_503()
         for name in ("priority_action", "question"):
             if len(request.query_params.getlist(name)) > 1:
                 raise BadQuestionError(f"{name} is given {len(request.query_params.getlist(name))} times; give it once.")
@@ -285,12 +296,13 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
 
     ReportId = Literal.__getitem__(tuple(assistant.reports)) if assistant.reports else str  # noqa: N806
 
-    @app.get("/scorecard", response_model=list[ScorecardRow], responses=_err(422), tags=["sections"],
+    @app.get("/scorecard", response_model=list[ScorecardRow], responses=_err(422, 503), tags=["sections"],
              summary="CICAD's verdict on every priority action")
     async def scorecard(report: ReportId | None = None) -> list[ScorecardRow]:
         """Every priority-action heading (of one report, or of the library) with CICAD's assessment:
         status (positive, gap, partial, not_applicable, none), the evaluative-summary clause(s) verbatim
         and their citation."""
+        fresh_or_503()
         return list(assistant.scorecard(report))
 
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")

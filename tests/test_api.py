@@ -441,3 +441,17 @@ def test_no_cors_headers_unless_configured(client, fake_assistant):
         assert (r.status_code, r.headers["access-control-allow-origin"]) == (200, "http://example.org")
         other = c.get("/health", headers={"origin": "http://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_error_messages_say_what_to_send_not_a_regex_or_a_contradiction(fake_assistant):
+    """From a trial: GET /compare?priority_action=abc answered with the raw regex; {"year": "2022"} with
+    "year must be ... 2022 ..., got '2022'"; a bad report id in a list with "reports.0: Input should be"."""
+    from memqa.api.app import create_app
+
+    c = TestClient(create_app(fake_assistant))
+    err = c.get("/compare", params={"priority_action": "abc"}).json()["error"]
+    assert "must look like '2.4', got 'abc'" in err and "pattern" not in err and "\\\\" not in err
+    err = c.get("/compare", params={"priority_action": "2.4", "reports": "nowhere-1999"}).json()["error"]
+    assert err.startswith("reports: may only list 'mexico-2022'; got 'nowhere-1999'")
+    err = c.post("/ask", json={"question": ION, "year": "2022"}).json()["error"]
+    assert err.startswith("year must be 2022 or left empty, got '2022' (a string: send 2022 without quotes)")

@@ -252,3 +252,42 @@ def test_the_terminal_answer_leads_with_the_count_of_a_listed_answer(fake_assist
     assert "): 4 (counted from the list) — " in answer_text(counted)
     assert "counted from the list" not in answer_text(dataclasses.replace(a, answer=dataclasses.replace(
         a.answer, count=None)))
+
+
+def test_an_answer_from_two_sections_cites_each_on_every_text_surface(fake_assistant):
+    """A direct answer taking a sentence of a priority action and one of an evaluative summary: the CLI and
+    the chat tool text cite each part where it is (they cited only the first section's lines)."""
+    import dataclasses
+
+    from memqa.render import answer_text, to_json
+    from memqa.tools import fit_to_budget, search_text
+    from memqa.types import AnswerUnit, DirectAnswer
+
+    a = fake_assistant.ask("Which agencies are ION focal points?")
+    pa = next(h for h in a.passages if h.citation.section_id.endswith("pa-2.4"))
+    summary = fake_assistant.sections[fake_assistant.retriever.unit_index["mexico-2022/summary-2"]]
+    s_cite = fake_assistant.citation(summary)
+    units = (AnswerUnit("Mexico takes part in ION.", 0, 10, pa.citation),
+             AnswerUnit("CICAD notes the country takes part.", 20, 30, s_cite))
+    two = dataclasses.replace(a, answer=DirectAnswer("yesno", "Mexico takes part in ION.\nCICAD notes the country "
+                                                     "takes part.", units, polarity="yes"))
+    cli = answer_text(two)
+    assert cli.index(pa.citation.label) < cli.index("Mexico takes part in ION.") < cli.index("and " + s_cite.label)
+    assert cli.index("and " + s_cite.label) < cli.index("CICAD notes the country takes part.")
+    assert f"lines {s_cite.start_line}" in cli or f"line {s_cite.start_line}" in cli
+    mcp = search_text(fit_to_budget(to_json(two), None)[0])
+    assert f"and {s_cite.label} ({s_cite.source}, line" in mcp
+
+
+def test_which_priority_actions_are_not_met_points_to_the_scorecard_without_a_direct_answer(fake_assistant,
+                                                                                            monkeypatch):
+    """A list of priority actions by CICAD's verdict is not in any one passage: no direct answer (a trial got an
+    unrelated sentence at "high"), never "high", and the notice names the scorecard."""
+    import memqa.assistant as A
+    from memqa.answerability import Verdict
+
+    monkeypatch.setattr(A, "judge", lambda *args, **kw: Verdict(True, "high", "", {}))  # as the trial's library did
+    a = fake_assistant.ask("Which priority actions does Mexico not meet?")
+    assert a.answerable and a.answer is None and a.confidence == "medium" and "scorecard" in a.notice
+    b = fake_assistant.ask("Does Mexico participate in Project ION?")  # any other question keeps its answer
+    assert b.answer is not None and b.confidence == "high"

@@ -138,6 +138,13 @@ def test_http_reports_stale_and_answers_with_a_notice_not_wrong_lines(project, f
     body = client.post("/ask", json={"question": "ION focal points"}).json()
     assert body["passages"] == [] and body["answerable"] is False
     assert "memqa build" in body["notice"] and "mem-2022-mexico.txt changed" in body["notice"]
+    # every endpoint that quotes the report with line numbers refuses too (a trial found /compare and
+    # /scorecard still citing the old lines); the library list and /health do not quote
+    for path in ("/sections", "/sections/pa-2.4", "/compare?priority_action=2.4", "/scorecard"):
+        r = client.get(path)
+        assert r.status_code == 503 and "mem-2022-mexico.txt changed" in r.json()["error"], path
+        assert "memqa build" in r.json()["error"], path
+    assert client.get("/reports").status_code == 200
 
 
 def test_mcp_refuses_to_cite_a_changed_corpus(project, fake_encoder):
@@ -153,5 +160,9 @@ def test_mcp_refuses_to_cite_a_changed_corpus(project, fake_encoder):
             async with Client(server) as client:
                 r = await client.call_tool("search_report", {"question": "ION focal points"})
                 assert r.is_error and "memqa build" in r.content[0].text and META in r.content[0].text
+                for name, args in (("compare", {"priority_action": "2.4"}), ("scorecard", {}),
+                                   ("list_sections", {}), ("get_section", {"id": "pa-2.4"})):
+                    r = await client.call_tool(name, args)
+                    assert r.is_error and "memqa build" in r.content[0].text, name
 
     anyio.run(main)

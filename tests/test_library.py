@@ -7,6 +7,7 @@ passage-side ``encode`` call, so "nothing re-embedded" is checked, not assumed.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -430,3 +431,41 @@ def test_an_unknown_faiss_type_is_refused_before_any_work(library, tmp_path):
     with pytest.raises(ValueError, match="auto, flat, ivf"):
         build_index(corpus, tmp_path / "x", [FakeEncoder()], faiss="hnsw")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_question_naming_a_reports_year_or_round_is_asked_of_that_report(assistant):
+    """ "In the 2019 report, ..." with reports of 2019 and 2022 loaded: the 2019 one answers (it was refused as
+    "another evaluation" whenever a 2022 report ranked first); a year or round no report has changes nothing."""
+    a = assistant.ask("According to the 2019 evaluation, were clandestine laboratories dismantled?", k=6)
+    assert reports_of(a) == {"atlantis-2019"}
+    a = assistant.ask("In the eighth evaluation round, were clandestine laboratories dismantled?", k=6)
+    assert reports_of(a) == {"ruritania-2022", "utopia-2022"}
+    a = assistant.ask("In the 2024 report, were clandestine laboratories dismantled?", k=6)
+    assert len(reports_of(a)) == 3
+    # an explicit filter wins over the question's words
+    a = assistant.ask("According to the 2019 evaluation, were clandestine laboratories dismantled?", k=6,
+                      report="ruritania-2022")
+    assert reports_of(a) == {"ruritania-2022"}
+
+
+def test_a_build_killed_outright_leaves_nothing_behind_after_the_next_build(library, monkeypatch):
+    """SIGKILL skips every cleanup: the staging folder stays beside the index. The next build takes its
+    finished entries (the report embedded before the kill is not embedded again) and removes it; a folder of
+    a build still running is left alone."""
+    from memqa.cache import BuildCache
+
+    corpus, index = library
+    for stem in REPORTS:
+        write_report(corpus, stem, extra="\nA change that needs a rebuild.\n")
+    with monkeypatch.context() as m:
+        m.setattr(BuildCache, "__exit__", lambda self, *exc: None)  # as if the process died at once
+        with pytest.raises(KeyboardInterrupt):
+            build_index(corpus, index, [CountingEncoder(fail_after=2)])
+    left = [p for p in index.parent.iterdir() if p.name.startswith(".index.cache-")]
+    assert len(left) == 1
+    dead = left[0].rename(index.parent / ".index.cache-999999999-killed")  # a pid no process has
+    running = index.parent / f".index.cache-{os.getpid()}-running"
+    running.mkdir()
+    m = build_index(corpus, index, [CountingEncoder()])
+    assert len(m["build"]["reused"]["fake"]) == 1 and len(m["build"]["embedded"]["fake"]) == 2
+    assert not dead.exists() and running.is_dir()

@@ -353,6 +353,39 @@ def asks_other_report(question: str, meta: dict) -> bool:
     return bool(years and year and year not in years)
 
 
+def reports_named(question: str, reports: Mapping[str, dict]) -> frozenset[str] | None:
+    """The loaded reports a question points at — by its country, or by an evaluation year or round named with a
+    report word ("the 2022 report", "the eighth round") — or None when it names none of them. With several
+    reports of one country loaded, "In the 2022 report on Mexico, ..." is a question for mexico-2022 only;
+    a year or country that no loaded report has selects nothing (the refusal's signals then judge it).
+
+    >>> lib = {"mx19": {"country": "Mexico", "year": 2019, "round": "Seventh Evaluation Round"},
+    ...        "mx22": {"country": "Mexico", "year": 2022, "round": "Eighth Evaluation Round"},
+    ...        "pe22": {"country": "Peru", "year": 2022, "round": "Eighth Evaluation Round"}}
+    >>> [sorted(reports_named(q, lib) or []) for q in ("In the 2022 report on Mexico, who are the ION focal points?",
+    ...     "Según la octava ronda, ¿participa Perú en ION?", "What did Mexico do in 2021?",
+    ...     "What did the 2024 evaluation say?", "Which agencies are ION focal points?")]
+    [['mx22'], ['pe22'], ['mx19', 'mx22'], [], []]
+    """
+    picks = []
+    named = set(countries_named(question))
+    by_country = {r for r, m in reports.items() if m.get("country") in named}
+    if by_country:
+        picks.append(by_country)
+    q = fold(question)
+    if REPORT_WORD_RE.search(q):
+        asked = {ORDINALS[w] for w in re.findall(r"[a-z0-9]+", q) if w in ORDINALS}
+        years = {int(y) for y in re.findall(r"\b(19[89]\d|20[0-4]\d)\b", q)}
+        by_round = {r for r, m in reports.items()
+                    if asked & {ORDINALS[w] for w in fold(str(m.get("round", ""))).split() if w in ORDINALS}}
+        by_year = {r for r, m in reports.items() if m.get("year") and int(m["year"]) in years}
+        picks += [p for p in (by_round, by_year) if p]
+    if not picks:
+        return None
+    both = set.intersection(*picks)
+    return frozenset(both) if both else None
+
+
 def features(question: str, retrieval, retriever, order: list[int], reports: Mapping[str, dict]) -> dict[str, float]:
     """The signals above for one retrieval; ``order`` is the ranked unit indices (top ``JUDGE_DEPTH``),
     ``reports`` the manifest metadata of every loaded report by report id."""

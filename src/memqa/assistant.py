@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .answerability import CALIBRATION, NOTICE, Calibration, Verdict, judge, load_calibration
+from .answerability import CALIBRATION, NOTICE, Calibration, Verdict, judge, load_calibration, reports_named
 from .configs import CONFIGS, DEFAULT_CONFIG
 from .encoders import Encoder, load_encoder
 from .errors import BadQuestionError, NotFoundError, StaleIndexError
@@ -70,11 +70,28 @@ class Result:
     timings: Mapping[str, float]
 
 
+SCORECARD_LIST = "No single passage lists the priority actions by CICAD's verdict; the passages below are the nearest."
 SCORECARD_HINT = ("CICAD's verdict on every priority action — which ones the country does not meet ('gap') or "
                   "meets in part — is in the report's scorecard (`memqa scorecard`, `GET /scorecard`, chat tool "
                   "`scorecard`).")
 _VERDICT_SUBJECT = re.compile(r"\b(cicad|priority actions?|acci(?:on|ones) prioritarias?|a(?:cao|coes) prioritarias?|"
                               r"actions? prioritaires?|objectives?|objetivos?|objectifs?)\b")
+
+
+# "Which priority actions does Peru not meet?": a list of actions by CICAD's verdict, which one passage cannot give
+_ACTIONS_LISTED = re.compile(r"\b(which|what|que|cuales|quais|quelles?)\b[^?]*\b(priority actions|acciones prioritarias|"
+                             r"acoes prioritarias|actions prioritaires|objectives|objetivos|objectifs)\b")
+
+
+def asks_for_verdict_list(question: str) -> bool:
+    """Which priority actions (or objectives) CICAD found lacking: the scorecard's answer, not a passage's.
+
+    >>> asks_for_verdict_list("Which priority actions does Peru not meet?"), asks_for_verdict_list("Did CICAD find gaps?")
+    (True, False)
+    >>> asks_for_verdict_list("¿Qué acciones prioritarias presentan deficiencias?")
+    True
+    """
+    return asks_for_verdicts(question) and bool(_ACTIONS_LISTED.search(fold(question)))
 
 
 def asks_for_verdicts(question: str) -> bool:
@@ -250,7 +267,14 @@ class Assistant:
         q = self.check_question(question)
         if isinstance(config, str):
             config = restrict(get_config(config), set(self.encoders))
-        r = self.retriever.retrieve(q, config or self.config, self.mask(objective, kind, report, **library))
+        mask = self.mask(objective, kind, report, **library)
+        if len(self.reports) > 1 and not any(library.get(f) is not None for f in ("country", "year", "round")) \
+                and report is None and (named := reports_named(q, self.report_metas)):
+            # "In the 2022 report on Mexico, ...": the question's own country / year / round select the reports
+            # (a library with mexico-2019 and mexico-2022 otherwise ranks either first and refuses one)
+            scoped = mask & self.library.units_of(named)
+            mask = scoped if scoped.any() else mask
+        r = self.retriever.retrieve(q, config or self.config, mask)
         order = tuple(top_k(r.fused, max(depth, JUDGE_DEPTH)))
         verdict = judge(q, r, self.retriever, list(order[:JUDGE_DEPTH]), self.report_metas, self.calibration)
         return Ranking(q, r, order, verdict)
@@ -276,13 +300,18 @@ class Assistant:
         v = ranking.verdict
         direct = self.direct_answer(ranking, q_terms)
         notice = v.notice
-        if v.answerable and asks_for_verdicts(ranking.question):
+        confidence = v.confidence
+        if v.answerable and asks_for_verdict_list(ranking.question):
+            # no passage lists the actions by verdict: no direct answer, and not "high"
+            confidence = "medium"
+            notice = f"{SCORECARD_LIST} {SCORECARD_HINT}"
+        elif v.answerable and asks_for_verdicts(ranking.question):
             notice = f"{notice} {SCORECARD_HINT}".strip()
         filtered = any(x is not None for x in (objective, kind, report, *library.values()))
         if filtered and not v.answerable and notice == NOTICE:
             inside = self.mask(objective, kind, report, **library)
             notice = f"{notice} {self._outside_filters(ranking.question, config, inside)}".strip()
-        answer = Answer(question=ranking.question, answerable=v.answerable, confidence=v.confidence,
+        answer = Answer(question=ranking.question, answerable=v.answerable, confidence=confidence,
                         language=r.lang, notice=notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
@@ -299,8 +328,8 @@ class Assistant:
 
     def direct_answer(self, ranking: Ranking, q_terms: QueryTerms | None = None) -> DirectAnswer | None:
         """The shortest verbatim evidence from the top units; None when the verdict is "not answered"."""
-        if not ranking.verdict.answerable or not ranking.order:
-            return None
+        if not ranking.verdict.answerable or not ranking.order or asks_for_verdict_list(ranking.question):
+            return None  # a list of priority actions by verdict is the scorecard's (run() says so)
         terms = q_terms if q_terms is not None else query_terms(ranking.question, ranking.retrieval.lang)
         seg_scores = ranking.retrieval.segment_scores[self.retriever.sentence_encoder]
         direct = extract(ranking.question, question_type(ranking.question), self.retriever,

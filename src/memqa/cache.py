@@ -106,6 +106,24 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
+def _running(staging_name: str) -> bool:
+    """Whether the build that owns a staging folder (``.<index>.cache-<pid>-<random>``) is still running.
+
+    >>> _running(f".index.cache-{os.getpid()}-abc"), _running(".index.cache-abc")
+    (True, False)
+    """
+    m = re.search(r"\.cache-(\d+)-", staging_name)
+    if not m:
+        return False  # no pid: a folder of an older memqa, whose build cannot still be running
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's live process (or an absurd number): leave it
+    return True
+
+
 def _write_atomic(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.partial-{os.getpid()}")
@@ -129,8 +147,29 @@ class BuildCache:
 
     def __enter__(self) -> BuildCache:
         self.index_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.index_dir.name}.cache-", dir=self.index_dir.parent))
+        # the build's pid in the name: a later build tells a killed build's leftover from a running one's
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.index_dir.name}.cache-{os.getpid()}-",
+                                             dir=self.index_dir.parent))
+        self._adopt_orphans()
         return self
+
+    def _adopt_orphans(self) -> None:
+        """A build killed outright (SIGKILL, power loss) leaves its staging folder beside the index: take its
+        finished entries (written atomically; ``.partial-`` files are not) into this build's staging, so the
+        work is reused, and remove the folder. Folders of builds still running are left alone."""
+        for old in self.index_dir.parent.glob(f".{self.index_dir.name}.cache-*"):
+            if old == self.staging or not old.is_dir() or _running(old.name):
+                continue
+            for src in sorted(old.rglob("*")):
+                if src.is_file() and ".partial-" not in src.name:
+                    dst = self.staging / src.relative_to(old)
+                    try:
+                        dst.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(src, dst)
+                    except OSError as e:
+                        log.warning("could not reuse %s from an interrupted build: %s", src, e)
+            shutil.rmtree(old, ignore_errors=True)
+            log.info("removed %s, left by an interrupted build (its finished entries are reused)", old.name)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:

@@ -223,6 +223,8 @@ def rule(model: type[BaseModel], name: str) -> str | None:
     o = next((o for o in options if o.get("type") != "null"), {})
     tail = " or left empty" if optional else ""
     values = o.get("enum") or ([o["const"]] if "const" in o else None)
+    if values and len(values) == 1 and isinstance(values[0], int):
+        return f"{values[0]}{tail}"  # one year in the library: "year must be 2022", not "from 2022 to 2022"
     if values and all(isinstance(v, int) for v in values) and sorted(values) == list(range(min(values), max(values) + 1)):
         return f"an integer from {min(values)} to {max(values)}{tail}"
     if values:
@@ -236,7 +238,28 @@ def rule(model: type[BaseModel], name: str) -> str | None:
         return f"an integer{tail}"
     if o.get("type") == "string":
         return f"a string{tail}"
+    if o.get("type") == "array":
+        items = o.get("items", {})
+        inner = items.get("enum") or ([items["const"]] if "const" in items else None)
+        if inner:
+            return "a list of: " + ", ".join(map(repr, inner)) + tail
     return None
+
+
+def _example(model: type[BaseModel], name: str) -> object | None:
+    prop = model.model_json_schema().get("properties", {}).get(name) or {}
+    examples = prop.get("examples") or next((o["examples"] for o in prop.get("anyOf", []) if o.get("examples")), None)
+    return examples[0] if examples else None
+
+
+def _numeric(model: type[BaseModel], name: str) -> bool:
+    """Whether a field takes integers (a range or a list of them)."""
+    prop = model.model_json_schema().get("properties", {}).get(name) or {}
+    for o in prop.get("anyOf", [prop]):
+        values = o.get("enum") or ([o["const"]] if "const" in o else [])
+        if o.get("type") == "integer" or (values and all(isinstance(v, int) for v in values)):
+            return True
+    return False
 
 
 def error_details(errors: list[dict], model: type[BaseModel]) -> list[dict]:
@@ -251,8 +274,15 @@ def error_details(errors: list[dict], model: type[BaseModel]) -> list[dict]:
             message = "required field is missing"
         elif kind in ("model_attributes_type", "dict_type", "model_type"):
             message = f'must be a JSON object, e.g. {{"question": "{ION_QUESTION}"}}'
+        elif kind == "string_pattern_mismatch" and (like := _example(model, name)) is not None:
+            message = f"must look like {like!r}, got {e.get('input')!r}"  # not the regex: "priority_action ... '2.4'"
+        elif "." in name and (what := rule(model, name.split(".")[0])) is not None and what.startswith("a list of: "):
+            name = name.split(".")[0]  # one bad item of a list: say what the items may be
+            message = f"may only list {what.removeprefix('a list of: ').removesuffix(' or left empty')}; got {e.get('input')!r}"
         elif (what := rule(model, name)) is not None:
             message = f"must be {what}, got {e.get('input')!r}"
+            if isinstance(e.get("input"), str) and e["input"].strip().isdigit() and _numeric(model, name):
+                message += f" (a string: send {e['input'].strip()} without quotes)"  # {"year": "2022"}
         else:
             message = str(e.get("msg", "invalid value"))
         out.append({"field": name, "message": message, "type": kind})
@@ -270,7 +300,7 @@ def check_args(model: type[SearchArgs], arguments: object) -> SearchArgs:
     >>> check_args(SearchArgs, {"question": "q", "k": "5"})
     Traceback (most recent call last):
     ...
-    memqa.errors.BadQuestionError: k must be an integer from 1 to 20, got '5'.
+    memqa.errors.BadQuestionError: k must be an integer from 1 to 20, got '5' (a string: send 5 without quotes).
     """
     try:
         return model.model_validate(arguments)

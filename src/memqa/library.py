@@ -115,6 +115,12 @@ class Library:
         return units
 
 
+    def units_of(self, report_ids) -> np.ndarray:
+        """The units of the given reports (ids of this library)."""
+        picked = np.array([rid in report_ids for rid in self.metas], dtype=bool)
+        return picked[self._unit_report]
+
+
 def entries(sections: Sequence[Section], passages: Sequence[Passage], metas: Mapping[str, Mapping]) -> tuple[ReportEntry, ...]:
     """The library as ``ReportEntry`` rows, in index order, with units, headings and passages counted."""
     units: dict[str, int] = {}

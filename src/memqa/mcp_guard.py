@@ -47,7 +47,9 @@ class CheckedServer(MCPServer):
         from .toolspec import search_tool_model
 
         check_text(arguments)
-        if name in ("search_report", "get_section") and self.corpus_watch is not None:
+        # every tool that quotes the report with line numbers (list_sections gives lines too)
+        if name in ("search_report", "get_section", "compare", "scorecard", "list_sections") \
+                and self.corpus_watch is not None:
             state = self.corpus_watch.check()
             if state.status == "stale":
                 raise MemqaError(f"{state.message} Restart memqa mcp after the rebuild.")

@@ -93,6 +93,31 @@ def _wrap(line: str, width: int, indent: str) -> list[str]:
     return out
 
 
+def _runs(pairs: list) -> list[list]:
+    """(unit, text) pairs in runs of one section: [[(citation, text), ...], ...]."""
+    runs: list[list] = []
+    for u, t in pairs:
+        if runs and runs[-1][-1][0].section_id == u.citation.section_id:
+            runs[-1].append((u.citation, t))
+        else:
+            runs.append([(u.citation, t)])
+    return runs
+
+
+def _span(citations) -> Citation:
+    """One citation for several units of one section: the lines from the first to the last."""
+    same = list(citations)
+    c0 = same[0]
+    if len(same) == 1:
+        return c0
+    a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
+    pages = (same[0].page_start, same[-1].page_end) if c0.page_start else None
+    span = where(a_line, b_line, pages)
+    return dataclasses.replace(c0, start_line=a_line, end_line=b_line, page_end=same[-1].page_end,
+                               start_column=None, end_column=None,
+                               cite=re.sub(r"(lines? \d+(–\d+)?(, characters \d+–\d+)?|pp?\. \S+)$", span, c0.cite))
+
+
 def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
     """The answer for a terminal, wrapped to ``width`` columns.
 
@@ -120,21 +145,15 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
         verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
         if d.count is not None:
             verdict = f"{d.count} (counted from the list) — "
-        c0 = d.units[0].citation
-        same = [u.citation for u in d.units if u.citation.section_id == c0.section_id]
-        if len(same) > 1:  # several units of one section: cite the lines from the first to the last
-            a_line, b_line = min(c.start_line for c in same), max(c.end_line for c in same)
-            pages = (same[0].page_start, same[-1].page_end) if c0.page_start else None
-            span = where(a_line, b_line, pages)
-            c0 = dataclasses.replace(c0, start_line=a_line, end_line=b_line, page_end=same[-1].page_end,
-                                     start_column=None, end_column=None,
-                                     cite=re.sub(r"(lines? \d+(–\d+)?(, characters \d+–\d+)?|pp?\. \S+)$",
-                                                 span, c0.cite))
-        cited(c0, f"Answer ({a.confidence} confidence): {verdict}", with_title=False)
-        for ln in d.text.splitlines():
-            if ln.strip():
+        shown = [t for t in d.text.splitlines() if t.strip()]
+        texts = shown if len(shown) == len(d.units) else [u.text.strip() for u in d.units]
+        head = f"Answer ({a.confidence} confidence): {verdict}"
+        for group in _runs(list(zip(d.units, texts))):  # each part of the answer under its own section's citation
+            cited(_span(c for c, _ in group), head, with_title=False)
+            for ln in (t for _, t in group):
                 lines += _wrap(ln, width, "    ")
-        lines.append("")
+            lines.append("")
+            head = "and "
     if not a.passages:
         lines.append("No passages matched.")
     for h in a.passages:

@@ -80,6 +80,37 @@ def _token_line(fitted: dict) -> str:
     return "[" + "; ".join(parts) + "]"
 
 
+def answer_groups(direct: dict) -> list[tuple[list[dict], list[str]]]:
+    """The direct answer's units (JSON shape) in runs of one section: [(citations, texts), ...]. An answer
+    that takes a sentence of a priority action and one of the evaluative summary cites each where it is.
+
+    >>> c = lambda s, a: {"section_id": s, "start_line": a, "end_line": a}
+    >>> d = {"units": [{"citation": c("x/pa-2.1", 3), "text": "A."}, {"citation": c("x/pa-2.1", 4), "text": "B."},
+    ...                {"citation": c("x/summary-2", 90), "text": "C."}], "text": "A.\\nB.\\nC."}
+    >>> [([x["start_line"] for x in cs], ts) for cs, ts in answer_groups(d)]
+    [([3, 4], ['A.', 'B.']), ([90], ['C.'])]
+    """
+    units = direct["units"]
+    shown = [t for t in direct.get("text", "").splitlines() if t.strip()]
+    texts = shown if len(shown) == len(units) else [u["text"].strip() for u in units]
+    groups: list[tuple[list[dict], list[str]]] = []
+    for u, t in zip(units, texts):
+        if groups and groups[-1][0][-1]["section_id"] == u["citation"]["section_id"]:
+            groups[-1][0].append(u["citation"])
+            groups[-1][1].append(t)
+        else:
+            groups.append(([u["citation"]], [t]))
+    return groups
+
+
+def _group_place(cites: list[dict]) -> str:
+    """Lines (or pages) from the first citation of a run to the last; a lone unit keeps its columns."""
+    a, b = cites[0], cites[-1]
+    pages = (a["page_start"], b["page_end"]) if a.get("page_start") else None
+    cols = (a.get("start_column"), a.get("end_column")) if len(cites) == 1 else (None, None)
+    return where(min(c["start_line"] for c in cites), max(c["end_line"] for c in cites), pages, cols)
+
+
 def search_text(fitted: dict) -> str:
     """Readable text of a fitted answer (see ``fit_to_budget``); ``fitted['tokens']`` counts exactly this."""
     lines: list[str] = []
@@ -91,14 +122,14 @@ def search_text(fitted: dict) -> str:
         lines += [f"Note: {fitted['notice']}", ""]
     direct = fitted.get("answer")
     if direct:
-        first = direct["units"][0]["citation"]
-        pages = (first["page_start"], first["page_end"]) if first.get("page_start") else None
         verdict = {"yes": "Yes. ", "no": "No. "}.get(direct.get("polarity") or "", "")
         if direct.get("count") is not None:
             verdict = f"{direct['count']} (counted from the list below). "
-        lines += [f"ANSWER ({fitted.get('confidence')} confidence): {verdict}{first['label']} ({first['source']}, "
-                  f"{where(first['start_line'], first['end_line'], pages, (first.get('start_column'), first.get('end_column')))})",
-                  direct["text"].strip(), ""]
+        head = f"ANSWER ({fitted.get('confidence')} confidence): {verdict}"
+        for cites, texts in answer_groups(direct):
+            lines += [f"{head}{cites[0]['label']} ({cites[0]['source']}, {_group_place(cites)})", *texts]
+            head = "and "  # each further part of the answer under its own citation
+        lines.append("")
     if not fitted["passages"]:
         lines += ["No passages matched." if not fitted.get("total_passages") else
                   "(Cited passages omitted to fit max_tokens; the answer above is verbatim and cited.)", ""]
