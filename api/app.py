@@ -51,6 +51,7 @@ from memqa.contract import (
     ION_QUESTION,
     PRIORITY_ACTION_PATTERN,
     QUESTION_PATTERN,
+    SCORECARD_STATUSES,
     check_args,
     compare_args_model,
     error_details,
@@ -60,6 +61,7 @@ from memqa.encoders import quiet_openmp, set_threads
 from memqa.errors import BadQuestionError, MemqaError, NotFoundError
 from memqa.limits import MAX_QUESTION_CHARS
 from memqa.tokens import count_tokens
+from memqa.toolspec import scorecard_tool_model
 from memqa.types import Answer, Comparison, ReportEntry, ScorecardRow, SectionFull, TocEntry
 
 from .body import ApiError, JSONBodyRoute
@@ -199,11 +201,21 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
     app.router.route_class = JSONBodyRoute
     app.add_middleware(BusyGate, queue=model)
     app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
-    install_error_handlers(app, AskModel, {"/compare": CompareModel})
+    install_error_handlers(app, AskModel, {"/compare": CompareModel, "/scorecard": scorecard_tool_model(assistant)})
     install_docs(app)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"])
+
+    ReportId = Literal.__getitem__(tuple(assistant.reports)) if assistant.reports else str  # noqa: N806
+    Status = Literal.__getitem__(SCORECARD_STATUSES)  # noqa: N806
+
+    def only_params(request: Request, *names: str) -> None:
+        """422 for a query parameter the endpoint does not take (a misspelt ``reprot`` was silently ignored)."""
+        unknown = [k for k in request.query_params if k not in names]
+        if unknown:
+            takes = f"the accepted parameters are {', '.join(names)}" if names else "it takes no parameters"
+            raise ApiError(422, f"unknown query parameter {unknown[0]!r} on {request.url.path}; {takes}.")
 
     def fresh_or_503() -> None:
         """Cited text and line numbers only from an index that matches the corpus (the /ask notice's rule)."""
@@ -240,28 +252,33 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
 
     @app.get("/sections", response_model=list[TocEntry], responses=_err(503), tags=["sections"],
              summary="Table of contents")
-    async def sections() -> list[TocEntry]:
-        """Every citable unit in report order, with its number of passages and tokens."""
+    async def sections(request: Request, report: ReportId | None = None) -> list[TocEntry]:
+        """Every citable unit in report order (of one ``report``, or of the library), with its number of
+        passages and tokens."""
+        only_params(request, "report")
         fresh_or_503()
-        return toc
+        return toc if report is None else [t for t in toc if t.report == report]
 
     @app.get("/sections/{section_id:path}", response_model=SectionFull, responses=_err(404, 503), tags=["sections"],
              summary="One citable unit in full")
     async def section(
+        request: Request,
         section_id: Annotated[str, PathParam(description="A section id from /sections or from a citation; "
                                              "a joint unit is also found by its second heading.",
                                              examples=[first_pa])],
     ) -> SectionFull:
         """The unit's full text and the citation to quote. Unknown ids get a 404 naming valid ones."""
+        only_params(request)
         fresh_or_503()
         return full[assistant.resolve_section(section_id).id]
 
     @app.get("/reports", response_model=list[ReportEntry], responses=_err(), tags=["library"],
              summary="The library of reports")
-    async def report_list() -> list[ReportEntry]:
+    async def report_list(request: Request) -> list[ReportEntry]:
         """Each report's metadata (``corpus/<file>.json``: id, source file, country, year, MEM round, thematic
         area, CICAD document code, title, language — what a citation names and the values the /ask filters
         take) and its numbers of citable units, priority-action headings and passages."""
+        only_params(request)
         return library
 
     @app.get("/compare", response_model=Comparison, responses=_err(404, 422, 503), tags=["library"],
@@ -282,6 +299,7 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
         """The priority action side by side: for each report that has it, its title, its text (whole, or the
         window that best matches ``question``) and the citation of exactly that text; ``missing`` lists the
         reports that lack it. A 404 when no report has it, a 422 naming the valid ids for an unknown report."""
+        only_params(request, "priority_action", "reports", "question")
         fresh_or_503()
         for name in ("priority_action", "question"):
             if len(request.query_params.getlist(name)) > 1:
@@ -294,16 +312,16 @@ def create_app(assistant, *, cors_origins: list[str] | None = None, static_dir: 
             return assistant.compare(a.priority_action, reports=a.reports)
         return await model.arun(assistant.compare, a.priority_action, reports=a.reports, question=a.question)
 
-    ReportId = Literal.__getitem__(tuple(assistant.reports)) if assistant.reports else str  # noqa: N806
-
     @app.get("/scorecard", response_model=list[ScorecardRow], responses=_err(422, 503), tags=["sections"],
              summary="CICAD's verdict on every priority action")
-    async def scorecard(report: ReportId | None = None) -> list[ScorecardRow]:
+    async def scorecard(request: Request, report: ReportId | None = None,
+                        status: Status | None = None) -> list[ScorecardRow]:
         """Every priority-action heading (of one report, or of the library) with CICAD's assessment:
         status (positive, gap, partial, not_applicable, none), the evaluative-summary clause(s) verbatim
-        and their citation."""
+        and their citation; ``status`` keeps the rows of one verdict (e.g. ``gap``)."""
+        only_params(request, "report", "status")
         fresh_or_503()
-        return list(assistant.scorecard(report))
+        return [r for r in assistant.scorecard(report) if status is None or r.assessment.status == status]
 
     @app.get("/health", response_model=HealthOut, responses=_err(), tags=["service"], summary="Readiness")
     async def health() -> JSONOut:

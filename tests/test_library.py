@@ -469,3 +469,31 @@ def test_a_build_killed_outright_leaves_nothing_behind_after_the_next_build(libr
     m = build_index(corpus, index, [CountingEncoder()])
     assert len(m["build"]["reused"]["fake"]) == 1 and len(m["build"]["embedded"]["fake"]) == 2
     assert not dead.exists() and running.is_dir()
+
+
+def test_table_of_contents_and_scorecard_by_report_and_unknown_parameters_refused(library, assistant, capsys):
+    """From a trial: `memqa sections` ran three reports' units together with no report named, GET /sections
+    ignored ?report=, /scorecard ignored ?status= (MCP has it) and a misspelt ?reprot= was silently ignored."""
+    corpus, index = library
+    assert main(["sections", "--corpus", str(corpus)]) == 0
+    out = capsys.readouterr().out
+    heads = [ln for ln in out.splitlines() if ln.startswith("== ")]
+    assert len(heads) == 3 and {h.split()[1] for h in heads} == {rid for rid, *_ in REPORTS.values()}
+    assert main(["sections", "--corpus", str(corpus), "--report", "atlantis-2019"]) == 0
+    out = capsys.readouterr().out
+    assert "== " not in out and out.strip()
+    assert main(["sections", "--corpus", str(corpus), "--report", "nowhere-1999"]) == 2
+    assert "use one of" in capsys.readouterr().err
+
+    with TestClient(create_app(assistant)) as client:
+        rows = client.get("/sections", params={"report": "atlantis-2019"}).json()
+        assert rows and {r["report"] for r in rows} == {"atlantis-2019"}
+        assert len(client.get("/sections").json()) > len(rows)
+        assert client.get("/sections", params={"report": "nowhere"}).status_code == 422
+        card = client.get("/scorecard", params={"status": "gap"}).json()
+        assert all(r["assessment"]["status"] == "gap" for r in card)
+        assert len(card) < len(client.get("/scorecard").json())
+        for path, params in (("/scorecard", {"reprot": "atlantis-2019"}), ("/compare", {"priority_action": "1.2",
+                             "report": "atlantis-2019"}), ("/reports", {"x": "1"}), ("/sections", {"repor": "a"})):
+            r = client.get(path, params=params)
+            assert r.status_code == 422 and "unknown query parameter" in r.json()["error"], path

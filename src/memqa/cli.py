@@ -100,11 +100,23 @@ def cmd_sections(args) -> int:
     from .tools import shorten
 
     rows = table_of_contents(Path(args.corpus), args.encoders.split(","))
+    if args.report:
+        known = list(dict.fromkeys(r["report"] for r in rows))
+        if args.report not in known:
+            print(f"memqa: report {args.report!r} is not in {args.corpus}; use one of {', '.join(known)}.",
+                  file=sys.stderr)
+            return 2
+        rows = [r for r in rows if r["report"] == args.report]
+    several = len({r["report"] for r in rows}) > 1
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     width = terminal_width() if sys.stdout.isatty() else 10**6  # into a pipe or file: whole titles
+    report = None
     for r in rows:
+        if several and r["report"] != report:  # a library: each report's units under its own header
+            report = r["report"]
+            print(f"{'' if report == rows[0]['report'] else chr(10)}== {report} ({r['source']})")
         where = f"lines {r['start_line']}–{r['end_line']}"
         label = r["label"] if r["kind"] != "priority_action" else f"Priority Action {r['priority_action']}"
         shared = f"  [shares its body with {', '.join(r['shared_with'])}]" if r.get("shared_with") else ""
@@ -342,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(s, index=False)
     s.add_argument("--encoders", default=DEFAULT_ENCODERS, help="tokenizers used to count passages")
     s.add_argument("--json", action="store_true", help="print a JSON list")
+    s.add_argument("--report", help="only this report's units (a report id, e.g. mexico-2022)")
     s.set_defaults(func=cmd_sections)
 
     b = sub.add_parser("build", help="parse corpus/, embed passages and write index/ atomically")
