@@ -497,3 +497,17 @@ def test_table_of_contents_and_scorecard_by_report_and_unknown_parameters_refuse
                              "report": "atlantis-2019"}), ("/reports", {"x": "1"}), ("/sections", {"repor": "a"})):
             r = client.get(path, params=params)
             assert r.status_code == 422 and "unknown query parameter" in r.json()["error"], path
+
+
+def test_a_question_about_every_report_points_to_compare(assistant):
+    """From a trial: "How do the countries handle ...?" was answered from one report with nothing saying how to
+    read them all; the notice now names the comparison of the top unit's priority action (one report: no hint)."""
+    a = assistant.ask("How do the countries dismantle clandestine laboratories?")
+    assert "memqa compare 1.2" in a.notice and "GET /compare?priority_action=1.2" in a.notice
+    assert "memqa compare" not in assistant.ask("How does Atlantis dismantle clandestine laboratories?").notice
+    assert "memqa compare" not in assistant.ask("How do the countries dismantle laboratories?",
+                                                report="atlantis-2019").notice
+
+
+def test_one_report_gets_no_compare_hint(fake_assistant):
+    assert "memqa compare" not in fake_assistant.ask("How do the countries handle Project ION?").notice

@@ -94,6 +94,23 @@ def asks_for_verdict_list(question: str) -> bool:
     return asks_for_verdicts(question) and bool(_ACTIONS_LISTED.search(fold(question)))
 
 
+_ACROSS = re.compile(r"\b(countries|each country|every country|all (?:the )?(?:countries|reports|member states)|"
+                     r"across (?:countries|reports)|compare[sd]?|comparison|versus|vs\.?|paises|cada pais|todos los "
+                     r"paises|comparar|comparacion|comparado|(?:les|des|ces|chaque|tous les|autres) pays|comparer|"
+                     r"comparaison|member states|estados miembros|estados membros|etats membres)\b")
+
+
+def asks_across_reports(question: str) -> bool:
+    """A question about several countries or reports at once ("How do the countries handle Project ION?").
+
+    >>> asks_across_reports("How do the countries handle Project ION?"), asks_across_reports("Compare Mexico and Peru")
+    (True, True)
+    >>> asks_across_reports("¿Cómo manejan los países el Proyecto ION?"), asks_across_reports("Does Mexico use I2ES?")
+    (True, False)
+    """
+    return bool(_ACROSS.search(fold(question)))
+
+
 def asks_for_verdicts(question: str) -> bool:
     """A question about what CICAD found lacking, which the scorecard lists action by action.
 
@@ -311,10 +328,24 @@ class Assistant:
         if filtered and not v.answerable and notice == NOTICE:
             inside = self.mask(objective, kind, report, **library)
             notice = f"{notice} {self._outside_filters(ranking.question, config, inside)}".strip()
+        if not filtered and len(self.reports) > 1 and ranking.order and asks_across_reports(ranking.question):
+            notice = f"{notice} {self._compare_hint(ranking.order[0])}".strip()
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=confidence,
                         language=r.lang, notice=notice, answer=direct, passages=tuple(hits))
         timings = {**r.timings, "judge": t_rank - sum(r.timings.values()), "highlight": time.perf_counter() - t3}
         return Result(answer, MappingProxyType(dict(v.signals)), MappingProxyType(timings))
+
+    def _compare_hint(self, unit: int) -> str:
+        """For a question about every report: where to read them side by side (the top unit's priority action)."""
+        sec = self.sections[unit]
+        n = len(self.reports)
+        if sec.kind == "priority_action" and sec.headings:
+            pa = sec.headings[0].number
+            return (f"This question is about several of the {n} reports; the passages are ranked across them. To read "
+                    f"Priority Action {pa} side by side in every report: memqa compare {pa} (GET "
+                    f"/compare?priority_action={pa}, chat tool compare).")
+        return (f"This question is about several of the {n} reports; the passages are ranked across them. To read one "
+                "priority action side by side in every report: memqa compare N.M (GET /compare, chat tool compare).")
 
     def _outside_filters(self, question: str, config: RankConfig, inside: np.ndarray) -> str:
         """Where the whole library would answer a question the filtered part (units ``inside``) does not
