@@ -277,7 +277,8 @@ def test_reports_lists_the_library_with_counts(library, assistant, capsys):
     listed = json.loads(capsys.readouterr().out)
     assert [r["report_id"] for r in listed] == [r.report_id for r in assistant.library.entries]
     assert main(["reports", "--index", str(index)]) == 0
-    assert "atlantis-2019" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "atlantis-2019" in out and "CICAD/doc.0000/19" in out  # the document code, as the README says
     with TestClient(create_app(assistant)) as client:
         assert client.get("/reports").json() == listed
 

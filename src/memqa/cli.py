@@ -280,10 +280,11 @@ def cmd_reports(args) -> int:
     if args.json:
         print(json.dumps(to_json(list(rows)), ensure_ascii=False, indent=2))
         return 0
-    print(f"{'report':<28} {'country':<22} {'year':>4}  {'round':<26} {'lang':<4} {'units':>5} {'PAs':>4} {'passages':>8}")
+    print(f"{'report':<28} {'country':<22} {'year':>4}  {'round':<26} {'lang':<4} {'units':>5} {'PAs':>4} {'passages':>8}"
+          f"  document")
     for r in rows:
         print(f"{r.report_id:<28} {r.country[:22]:<22} {r.year or '':>4}  {r.round[:26]:<26} {r.language:<4} "
-              f"{r.sections:>5} {r.priority_actions:>4} {r.passages:>8}")
+              f"{r.sections:>5} {r.priority_actions:>4} {r.passages:>8}  {r.document_code or ''}")
     areas = sorted({r.thematic_area for r in rows if r.thematic_area})
     print(f"\n{len(rows)} report(s); thematic area(s): " + "; ".join(areas), file=sys.stderr)
     return 0
