@@ -512,3 +512,14 @@ def test_a_question_about_every_report_points_to_compare(assistant):
 
 def test_one_report_gets_no_compare_hint(fake_assistant):
     assert "memqa compare" not in fake_assistant.ask("How do the countries handle Project ION?").notice
+
+
+def test_a_question_about_one_countrys_partners_gets_no_compare_hint(assistant, monkeypatch):
+    """"Which countries does Mexico cooperate with?" names one loaded country: it is asked of that report and
+    is not about several reports."""
+    metas = {rid: dict(m) for rid, m in assistant.report_metas.items()}
+    metas["atlantis-2019"]["country"] = "Mexico"  # a member state the vocabulary knows
+    monkeypatch.setattr(assistant, "report_metas", metas)
+    a = assistant.ask("Which countries does Mexico cooperate with on clandestine laboratories?", k=6)
+    assert reports_of(a) == {"atlantis-2019"} and "memqa compare" not in a.notice
+    assert "memqa compare" in assistant.ask("How do the countries dismantle clandestine laboratories?").notice

@@ -328,7 +328,10 @@ class Assistant:
         if filtered and not v.answerable and notice == NOTICE:
             inside = self.mask(objective, kind, report, **library)
             notice = f"{notice} {self._outside_filters(ranking.question, config, inside)}".strip()
-        if not filtered and len(self.reports) > 1 and ranking.order and asks_across_reports(ranking.question):
+        if not filtered and len(self.reports) > 1 and ranking.order and asks_across_reports(ranking.question) \
+                and len({self.report_metas[rid].get("country") for rid in
+                         reports_named(ranking.question, self.report_metas) or self.reports}) > 1:
+            # about several countries (not "Which countries does Mexico cooperate with?", one country's report)
             notice = f"{notice} {self._compare_hint(ranking.order[0])}".strip()
         answer = Answer(question=ranking.question, answerable=v.answerable, confidence=confidence,
                         language=r.lang, notice=notice, answer=direct, passages=tuple(hits))
