@@ -523,3 +523,21 @@ def test_a_question_about_one_countrys_partners_gets_no_compare_hint(assistant, 
     a = assistant.ask("Which countries does Mexico cooperate with on clandestine laboratories?", k=6)
     assert reports_of(a) == {"atlantis-2019"} and "memqa compare" not in a.notice
     assert "memqa compare" in assistant.ask("How do the countries dismantle clandestine laboratories?").notice
+
+
+def test_a_language_given_by_name_in_the_metadata_filters_by_its_code(tmp_path):
+    """From a trial: metadata "language": "Spanish" was accepted but the language filter then wanted
+    "Spanish", not "es", unlike every other report. Names memqa knows become codes, in the listing too."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for stem in REPORTS:
+        write_report(corpus, stem)
+    meta = corpus / "mem-2022-utopia.json"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"language": "es"', '"language": "Español"'),
+                    encoding="utf-8")
+    build_index(corpus, tmp_path / "index", [FakeEncoder()])
+    a = Assistant.load(tmp_path / "index", encoders=[FakeEncoder()], corpus_dir=corpus)
+    assert a.library.values["language"] == ["en", "es"]
+    assert {r.report_id: r.language for r in a.library.entries}["utopia-2022"] == "es"
+    for value in ("es", "Spanish", "español"):
+        assert reports_of(a.ask("laboratories", k=6, language=value)) == {"utopia-2022"}

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .errors import BadQuestionError
-from .lexical import fold
+from .lexical import LANGUAGE_NAMES, SNOWBALL, fold
 from .types import KINDS, ComparisonEntry, Passage, ReportEntry, Section
 
 LIBRARY_FILTERS = ("report", "country", "year", "round", "thematic_area", "language")
@@ -33,8 +33,23 @@ def report_metas(manifest: Mapping, sections: Sequence[Section]) -> dict[str, di
     return out
 
 
+def language_code(value: object) -> object:
+    """A report language as its ISO code when memqa knows the name ("Spanish", "Español", "pt-BR" -> es, pt);
+    anything else as written.
+
+    >>> [language_code(v) for v in ("Spanish", "Français", "pt-BR", "es", "de", None)]
+    ['es', 'fr', 'pt', 'es', 'de', None]
+    """
+    if not isinstance(value, str) or not value.strip():
+        return value
+    head = fold(value).strip().replace("_", "-").split("-")[0]
+    code = LANGUAGE_NAMES.get(head, head)
+    return code if code in SNOWBALL else value
+
+
 def meta_value(meta: Mapping, name: str) -> object:
-    return meta.get(_META_KEY.get(name, name))
+    value = meta.get(_META_KEY.get(name, name))
+    return language_code(value) if name == "language" else value
 
 
 def filter_values(metas: Mapping[str, Mapping]) -> dict[str, list]:
@@ -106,6 +121,7 @@ class Library:
             if name not in self._columns:
                 raise TypeError(f"unknown filter {name!r}; the filters are {', '.join(FILTER_FIELDS)}")
             if value is not None:
+                value = language_code(value) if name == "language" else value  # --language Spanish finds es
                 reports &= self._columns[name] == canonical(name, value, self.values[name])
         units = reports[self._unit_report]
         if objective is not None:
@@ -139,7 +155,7 @@ def entries(sections: Sequence[Section], passages: Sequence[Passage], metas: Map
             report_id=rid, source=str(m.get("source", "")), country=str(m.get("country", "")),
             year=m.get("year"), round=str(m.get("round", "")), thematic_area=str(m.get("thematic_area", "")),
             document_code=str(m.get("document_code", "")), title=str(m.get("title", "")),
-            language=str(m.get("language", "")), sections=units.get(rid, 0), priority_actions=headings.get(rid, 0),
+            language=str(meta_value(m, "language") or ""), sections=units.get(rid, 0), priority_actions=headings.get(rid, 0),
             passages=windows.get(rid, 0),
         ))
     return tuple(out)
