@@ -215,8 +215,8 @@ def field_of(loc: tuple) -> str:
 
 def rule(model: type[BaseModel], name: str) -> str | None:
     """What a field accepts, in words, from the model's own JSON schema ("an integer from 1 to 20")."""
-    prop = model.model_json_schema().get("properties", {}).get(name)
-    if prop is None:
+    prop = _prop(model, name)
+    if not prop:
         return None
     options = prop.get("anyOf", [prop])
     optional = any(o.get("type") == "null" for o in options)
@@ -246,15 +246,20 @@ def rule(model: type[BaseModel], name: str) -> str | None:
     return None
 
 
+def _prop(model: type[BaseModel], name: str) -> dict:
+    """A field's JSON schema ({} for a name the model lacks)."""
+    return model.model_json_schema().get("properties", {}).get(name) or {}
+
+
 def _example(model: type[BaseModel], name: str) -> object | None:
-    prop = model.model_json_schema().get("properties", {}).get(name) or {}
+    prop = _prop(model, name)
     examples = prop.get("examples") or next((o["examples"] for o in prop.get("anyOf", []) if o.get("examples")), None)
     return examples[0] if examples else None
 
 
 def _numeric(model: type[BaseModel], name: str) -> bool:
     """Whether a field takes integers (a range or a list of them)."""
-    prop = model.model_json_schema().get("properties", {}).get(name) or {}
+    prop = _prop(model, name)
     for o in prop.get("anyOf", [prop]):
         values = o.get("enum") or ([o["const"]] if "const" in o else [])
         if o.get("type") == "integer" or (values and all(isinstance(v, int) for v in values)):

@@ -130,7 +130,6 @@ class Library:
             units &= self._unit_kind == kind
         return units
 
-
     def units_of(self, report_ids) -> np.ndarray:
         """The units of the given reports (ids of this library)."""
         picked = np.array([rid in report_ids for rid in self.metas], dtype=bool)

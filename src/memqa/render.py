@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import textwrap
+from itertools import groupby
 from typing import Any
 
 from .types import Answer, Citation, Comparison, where
@@ -93,15 +94,14 @@ def _wrap(line: str, width: int, indent: str) -> list[str]:
     return out
 
 
-def _runs(pairs: list) -> list[list]:
-    """(unit, text) pairs in runs of one section: [[(citation, text), ...], ...]."""
-    runs: list[list] = []
-    for u, t in pairs:
-        if runs and runs[-1][-1][0].section_id == u.citation.section_id:
-            runs[-1].append((u.citation, t))
-        else:
-            runs.append([(u.citation, t)])
-    return runs
+def unit_lines(text: str, unit_texts: list[str]) -> list[str]:
+    """One display line per answer unit: the answer's reflowed text when it has a line per unit, else each unit's.
+
+    >>> unit_lines("A.\\nB.", ["A. ", "B."]), unit_lines("A. B.", ["A.", "B."])
+    (['A.', 'B.'], ['A.', 'B.'])
+    """
+    shown = [t for t in text.splitlines() if t.strip()]
+    return shown if len(shown) == len(unit_texts) else [t.strip() for t in unit_texts]
 
 
 def _span(citations) -> Citation:
@@ -145,12 +145,12 @@ def answer_text(a: Answer, color: bool = False, width: int = 100) -> str:
         verdict = {"yes": "Yes — ", "no": "No — "}.get(d.polarity or "", "")
         if d.count is not None:
             verdict = f"{d.count} (counted from the list) — "
-        shown = [t for t in d.text.splitlines() if t.strip()]
-        texts = shown if len(shown) == len(d.units) else [u.text.strip() for u in d.units]
         head = f"Answer ({a.confidence} confidence): {verdict}"
-        for group in _runs(list(zip(d.units, texts))):  # each part of the answer under its own section's citation
-            cited(_span(c for c, _ in group), head, with_title=False)
-            for ln in (t for _, t in group):
+        pairs = zip(d.units, unit_lines(d.text, [u.text for u in d.units]))
+        for _, run in groupby(pairs, key=lambda p: p[0].citation.section_id):  # each part under its own citation
+            run = list(run)
+            cited(_span(u.citation for u, _ in run), head, with_title=False)
+            for _, ln in run:
                 lines += _wrap(ln, width, "    ")
             lines.append("")
             head = "and "

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from itertools import groupby
 
 from .contract import check_args
 from .errors import BadQuestionError
 from .limits import K_DEFAULT, MIN_MAX_TOKENS
 from .render import comparison_text as render_comparison
-from .render import heading, to_json
+from .render import heading, to_json, unit_lines
 from .render import heading_end as render_heading_end
 from .segments import segment
 from .tokens import ENCODING, count_tokens
@@ -91,16 +92,9 @@ def answer_groups(direct: dict) -> list[tuple[list[dict], list[str]]]:
     [([3, 4], ['A.', 'B.']), ([90], ['C.'])]
     """
     units = direct["units"]
-    shown = [t for t in direct.get("text", "").splitlines() if t.strip()]
-    texts = shown if len(shown) == len(units) else [u["text"].strip() for u in units]
-    groups: list[tuple[list[dict], list[str]]] = []
-    for u, t in zip(units, texts):
-        if groups and groups[-1][0][-1]["section_id"] == u["citation"]["section_id"]:
-            groups[-1][0].append(u["citation"])
-            groups[-1][1].append(t)
-        else:
-            groups.append(([u["citation"]], [t]))
-    return groups
+    pairs = zip(units, unit_lines(direct.get("text", ""), [u["text"] for u in units]))
+    runs = [list(run) for _, run in groupby(pairs, key=lambda p: p[0]["citation"]["section_id"])]
+    return [([u["citation"] for u, _ in run], [t for _, t in run]) for run in runs]
 
 
 def _group_place(cites: list[dict]) -> str:
