@@ -31,6 +31,8 @@ from .lexical import QueryTerms, fold
 from .library import Library, canonical, comparison_notice, priority_action_number
 from .limits import JUDGE_DEPTH, K_MAX, MAX_QUESTION_CHARS, UNIT_SHOW_TOKENS
 from .ranking import RankConfig, top_k
+from .references import named_actions, named_objectives
+from .restatement import RESTATEMENT_MARGIN, action_first, summary_links, top_score
 from .retrieval import Retrieval, Retriever
 from .store import IndexData, check_corpus, load_index
 from .tokens import count_tokens
@@ -147,6 +149,7 @@ class Assistant:
         # (report, objective) -> its evaluative summary: a verdict's lookup, not a scan of the library
         self._summaries: Mapping[tuple[str, int | None], Section] = MappingProxyType(
             {(s.report, s.objective): s for s in reversed(self.sections) if s.kind == "evaluative_summary"})
+        self._restates = summary_links(self.sections, data.assessments)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -291,10 +294,32 @@ class Assistant:
             # (a library with mexico-2019 and mexico-2022 otherwise ranks either first and refuses one)
             scoped = mask & self.library.units_of(named)
             mask = scoped if scoped.any() else mask
-        r = self.retriever.retrieve(q, config or self.config, mask)
-        order = tuple(top_k(r.fused, max(depth, JUDGE_DEPTH)))
+        config = config or self.config
+        r = self.retriever.retrieve(q, config, mask)
+        r, order = self._action_first(q, r, config, tuple(top_k(r.fused, max(depth, JUDGE_DEPTH))))
         verdict = judge(q, r, self.retriever, list(order[:JUDGE_DEPTH]), self.report_metas, self.calibration)
         return Ranking(q, r, order, verdict)
+
+    def _action_first(self, q: str, r: Retrieval, config: RankConfig,
+                      order: tuple[int, ...]) -> tuple[Retrieval, tuple[int, ...]]:
+        """The priority action before an evaluative summary that only restates it (``memqa.restatement``),
+        unless the question asks for CICAD's judgement or names an action or objective. The two swap their
+        fused scores too, so scores still fall with rank."""
+        if len(order) < 2 or self.sections[order[0]].kind != "evaluative_summary" or question_type(q) == "judgement" \
+                or named_actions(q) or named_objectives(q):
+            return r, order
+        segs = self.retriever.segments_of(order[0])
+        scores = r.segment_scores.get(self.retriever.sentence_encoder)
+        if not segs or scores is None:
+            return r, order
+        best = self.retriever.segments[segs[int(np.argmax(scores[list(segs)]))]]
+        new = action_first(order, r.fused, self.sections, self._restates, (best.start, best.end),
+                           RESTATEMENT_MARGIN * top_score(config, r.lang))
+        if new == order:
+            return r, order
+        fused = r.fused.copy()
+        fused[[order[0], order[1]]] = fused[[order[1], order[0]]]
+        return replace(r, fused=fused), new
 
     def run(self, question: str, k: int = 5, objective: int | None = None, kind: str | None = None,
             report: str | None = None, config: RankConfig | str | None = None, **library: Any) -> Result:
