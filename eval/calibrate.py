@@ -70,7 +70,7 @@ def main():
                                                  "eval/heldout3.jsonl", "eval/heldout4.jsonl", "eval/heldout5.jsonl",
                                                  "eval/heldout6.jsonl", "eval/heldout7.jsonl", "eval/heldout8.jsonl", "eval/heldout9.jsonl",
                                                  "eval/heldout10.jsonl", "eval/heldout11.jsonl", "eval/heldout12.jsonl",
-                                                 "eval/heldout13.jsonl"],
+                                                 "eval/heldout13.jsonl", "eval/heldout14.jsonl"],
                     help="question files to fit on (missing files are skipped)")
     ap.add_argument("--check", default="eval/gold_holdout.jsonl")
     ap.add_argument("--index", default="index")

@@ -107,7 +107,7 @@ def main() -> None:
                                                  "eval/heldout4.jsonl", "eval/heldout5.jsonl", "eval/heldout6.jsonl",
                                                  "eval/heldout7.jsonl", "eval/heldout8.jsonl", "eval/heldout9.jsonl",
                                                  "eval/heldout10.jsonl", "eval/heldout11.jsonl", "eval/heldout12.jsonl",
-                                                 "eval/heldout13.jsonl"])
+                                                 "eval/heldout13.jsonl", "eval/heldout14.jsonl"])
     ap.add_argument("--check", nargs="*", default=[])
     ap.add_argument("--index", default="index")
     ap.add_argument("--c", type=float, default=1.0)

@@ -75,6 +75,33 @@ def test_cicads_own_name_does_not_make_a_sentence_name_an_agency():
     assert fits("organisation", "CICAD notes that the INDEP administers the assets.")
 
 
+def test_a_law_title_does_not_make_a_sentence_name_an_agency():
+    from memqa.extract import fits
+
+    # "Administration" in a law's title is what the law governs, not a body that administers
+    assert fits("organisation", "Mexico has the Federal Law for the Administration and Disposal of Public Sector "
+                                "Assets, which facilitates the accountability of the management of seized assets.") is False
+    assert fits("organisation", "Ley Federal para la Administración y Enajenación de Bienes del Sector Público") is False
+    # a body named beside a law still counts
+    assert fits("organisation", "The General Health Law gives COFEPRIS its powers.")
+    assert fits("organisation", "Under the Law on Precursors, the Ministry of Health issues permits.")
+
+
+def test_a_sentence_that_points_back_inherits_the_terms_of_the_one_it_points_at(fake_assistant):
+    from memqa.extract import _static
+
+    r = fake_assistant.retriever
+    statics, _ = _static(r, r.unit_index["mexico-2022/pa-1.6"])
+    attended = next(c for c in statics if c.text.startswith("The meeting was attended"))
+    covered = next(c for c in statics if c.text.startswith("The meeting covered"))
+    held = next(c for c in statics if "Bilateral Meeting was held" in c.text)
+    # "The meeting covered..." points at the sentence that holds the meeting; "The meeting was attended..." follows
+    # it and points through it at the same sentence
+    assert covered.context == held.terms and attended.context == held.terms
+    assert "bilater" in attended.context and "bilater" not in attended.terms
+    assert held.context == frozenset()
+
+
 def test_a_window_ending_on_a_lead_in_is_widened_to_its_list(fake_assistant):
     unit, lead = _lead_in(fake_assistant, "mexico-2022/pa-2.4", "including:")
     a, b = widen(fake_assistant.retriever, unit, 0, lead.end)

@@ -68,6 +68,11 @@ EVALUATOR_RE = re.compile(r"\b(?:OAS/)?CICAD\b")
 ORG_RE = re.compile(r"\b[A-Z][A-Z0-9]{2,}\b|\b(?:Ministry|Secretariat|Agency|Office|Institute|Commission|Council|"
                     r"Unit|Guard|Navy|Army|Police|Attorney|Administration|Service|Center|Centre)\b")
 LAW_RE = re.compile(r"\b(Law|Act|Code|Decree|Regulation|NOM-|Ley|Código|Decreto|Reglamento)\b")
+# A law's title names what it governs, not a body: "the Federal Law for the Administration and Disposal of Public
+# Sector Assets" does not answer "which agency administers seized assets?" (the Institute... INDEP does)
+LAW_TITLE_RE = re.compile(r"\b(?:Laws?|Act|Code|Decree|Regulations?|Ley|Código|Decreto|Reglamento)\b"
+                          r"(?:\s+(?:of|for|on|to|the|and|in|de|del|la|el|los|las|y|para|sobre|[A-Z][\w'’-]*)"
+                          r"|,\s+(?:and\s+|y\s+)?[A-Z][\w'’-]*)*")
 PLACE_RE = re.compile(r"\b(state|states|city|port|airport|border|region|municipalit\w*|[A-Z][a-z]+ (?:State|City))\b")
 
 MAX_UNITS = 3  # unit search: segments of the top units
@@ -225,7 +230,7 @@ def fits(qtype: str, text: str) -> bool | None:
     if qtype == "date":
         return bool(DATE_RE.search(text))
     if qtype in ("organisation", "person"):
-        return bool(ORG_RE.search(EVALUATOR_RE.sub(" ", text)))
+        return bool(ORG_RE.search(LAW_TITLE_RE.sub(" ", EVALUATOR_RE.sub(" ", text))))
     if qtype == "law":
         return bool(LAW_RE.search(text))
     if qtype == "place":
@@ -305,7 +310,8 @@ ANSWER_MODEL = Path(__file__).with_name("data") / "answer_model.json"
 FEATURES = ("cosine", "cosine_gap", "lexical", "lexical_idf", "rank1", "rank2", "summary_judgement",
             "summary_other", "fit", "misfit", "gap_negation", "neg_question_neg", "neg_question_pos", "item", "row",
             "lead_in", "first", "restates_title", "log_tokens", "header_row", "novel_terms", "foreign_cosine",
-            "foreign_lexical", "list_answer", "heading", "heading_named", "heading_named_verdict", "focus")
+            "foreign_lexical", "list_answer", "heading", "heading_named", "heading_named_verdict", "focus",
+            "inherited")
 HAND_WEIGHTS = {"cosine": 1.0, "lexical": LEXICAL_WEIGHT, "rank1": RANK_PRIOR[1] - RANK_PRIOR[0],
                 "rank2": RANK_PRIOR[2] - RANK_PRIOR[0], "summary_judgement": KIND_PRIOR["judgement"]["evaluative_summary"],
                 "summary_other": KIND_PRIOR["other"]["evaluative_summary"], "fit": TYPE_BONUS, "misfit": -TYPE_PENALTY,
@@ -371,7 +377,8 @@ class _Static:
     lead_in: bool
     first: bool
     restates_title: float
-    heading: bool = False  # the heading line ("Priority Action 2.4: Promote ...")
+    heading: bool  # the heading line ("Priority Action 2.4: Promote ...")
+    context: frozenset[str]  # the terms of the sentence it points back at ("The meeting..."; empty: none)
 
 
 def _evict_oldest(cache: dict) -> None:
@@ -400,20 +407,55 @@ def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
         # the heading restates the title: evidence only for a question about the action itself ("what does
         # priority action 2.4 call for?"); it has no vector of its own (index -1)
         start = sec.text.index(head)
-        out.append(_Static(_Seg(unit, -1, start, start + len(head), "heading"), head, frozenset(tokenize(head, lang)),
-                           False, False, False, False, 1.0, True))
+        terms = frozenset(tokenize(head, lang))
+        out.append(_Static(_Seg(unit, -1, start, start + len(head), "heading"), head, terms,
+                           False, False, False, False, 1.0, True, frozenset()))
     for pos, s in enumerate(segs):
         text = sec.text[s.start : s.end]
         if s.start < sec.body_start:
             continue
         have = frozenset(tokenize(text, lang))
         negative = bool(NEGATION_RE.search(text)) or (s.kind == "row" and _row_negative(sec.text, segs, pos))
+        prev = out[-1] if out and not out[-1].heading else None
+        # the sentence it points back at: the one before, or, through a run of such sentences, the run's start
+        context = (prev.context or prev.terms) if (prev is not None and s.kind == prev.seg.kind == "sentence"
+                                                   and refers_back(text, prev.terms, lang)) else frozenset()
         out.append(_Static(s, text, have, negative, _is_header(segs, pos), text.rstrip().endswith(":"),
-                           not any(not o.heading for o in out), len(have & title) / len(have) if have else 0.0))
+                           not any(not o.heading for o in out), len(have & title) / len(have) if have else 0.0,
+                           False, context))
     if len(cache) >= UNIT_CACHE:
         _evict_oldest(cache)
     cache[unit] = (out, title)
     return out, title
+
+
+# A sentence that opens by pointing back ("The meeting was attended by...", "This system operates...", "Dicho
+# programa...") is about what the sentence before it names: it shares that sentence's terms. A definite article
+# points back only when the noun after it is in the sentence before ("The meeting" after "a Bilateral Meeting").
+_POINTER = {"en": r"this|these|that|those|such|said|it|they|its|their",
+            "es": r"este|esta|estos|estas|ese|esa|esos|esas|dicho|dicha|dichos|dichas|su|sus",
+            "pt": r"este|esta|estes|estas|esse|essa|esses|essas|tal|tais|seu|sua|seus|suas",
+            "fr": r"ce|cet|cette|ces|ledit|ladite|lesdits|lesdites|son|sa|ses|leur|leurs|il|elle|ils|elles"}
+_ARTICLE = {"en": r"the", "es": r"el|la|los|las", "pt": r"o|a|os|as", "fr": r"le|la|les|l'"}
+_OPENING = {lang: re.compile(rf"^\W*(?:(?P<pointer>{_POINTER[lang]})|(?P<article>{_ARTICLE[lang]}))\b\s*(?P<rest>.*)",
+                             re.I | re.S) for lang in _POINTER}
+
+
+def refers_back(text: str, previous_terms: frozenset[str], lang: str) -> bool:
+    """Whether a sentence opens by pointing back at the one before it (whose terms are ``previous_terms``).
+
+    >>> prev = frozenset(tokenize("On July 1, 2021, a Bilateral Meeting was held.", "en"))
+    >>> [refers_back(t, prev, "en") for t in ("The meeting covered four areas.", "This system operates daily.",
+    ...                                       "The Navy seized 3 tons.", "Mexico has a law.")]
+    [True, True, False, False]
+    """
+    m = _OPENING.get(lang, _OPENING["en"]).match(text)
+    if m is None:
+        return False
+    if m.group("pointer"):
+        return True
+    head = tokenize(m.group("rest")[:40], lang)[:1]
+    return bool(head) and head[0] in previous_terms
 
 
 RECENT = 32  # candidate sets kept per retriever: the verdict and the direct answer of one question share one
@@ -470,6 +512,7 @@ def _candidates(question: str, qtype: str, retriever, order: list[int], segment_
                 fit_memo[key] = fits(qtype, c.text)
             fit = fit_memo[key]
             common = wanted & c.terms
+            inherited = (wanted & c.context) - common  # the question's terms only the sentence pointed at has
             rows.append([
                 0.0, 0.0,
                 len(common) / len(wanted) if wanted else 0.0,
@@ -480,10 +523,11 @@ def _candidates(question: str, qtype: str, retriever, order: list[int], segment_
                 float(asks_gap and c.negative), float(asks_neg and c.negative), float(asks_neg and not c.negative),
                 float(s.kind == "item"), float(s.kind == "row"), float(c.lead_in),
                 float(c.first), c.restates_title, float(np.log1p(len(c.terms))), float(c.header),
-                sum(idf[t] for t in novel & c.terms) / total_novel if total_novel > 0 else 0.0, 0.0, 0.0,
+                sum(idf[t] for t in novel & common) / total_novel if total_novel > 0 else 0.0, 0.0, 0.0,
                 float(qtype in LIST_TYPES and (s.kind == "item" or c.lead_in)),
                 float(c.heading), float(c.heading and names_this), float(c.heading and names_this and verdict),
                 float(bool(focus & c.terms)),
+                sum(idf[t] for t in inherited) / total if total > 0 else 0.0,
             ])
             segs_out.append(s)
     x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))

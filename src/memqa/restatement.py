@@ -14,7 +14,7 @@ result cites CICAD's paraphrase instead of the source. When
 the action goes first and the summary second. Pure logic: the caller gives the scores.
 
 Measured on the 1,880 answerable development questions (16 files; ``memqa eval`` hit@1): 0.928 -> 0.936,
-16 more right first and 2 fewer; choosing the margin leave-one-file-out picked the same value in all 16
+18 more right first and 2 fewer; choosing the margin leave-one-file-out picked the same value in all 16
 folds (README, Quality).
 """
 from __future__ import annotations
