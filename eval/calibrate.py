@@ -75,8 +75,10 @@ def main():
     ap.add_argument("--check", default="eval/gold_holdout.jsonl")
     ap.add_argument("--index", default="index")
     ap.add_argument("--max-false", type=float, default=0.03)
-    ap.add_argument("--high-precision", type=float, default=0.98,
-                    help="top-1 precision (leave-one-file-out) among the answerable questions labelled high")
+    # 0.99 pooled, for a goal of 0.97 on any one unseen set: at 0.98 pooled (2,525 questions, 15 files) five files
+    # were under 0.97 out of fold, and a blind set (heldout15) scored 0.95; at 0.99 one file is (0.947)
+    ap.add_argument("--high-precision", type=float, default=0.99,
+                    help="top-1 precision (leave-one-file-out, pooled) among the answerable questions labelled high")
     ap.add_argument("--max-unanswerable-high", type=float, default=0.05,
                     help="at most this share of unanswerable questions may be labelled high (leave-one-file-out)")
     ap.add_argument("--C-high", type=float, default=0.1, help="inverse regularisation of the high model")
