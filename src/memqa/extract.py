@@ -407,8 +407,7 @@ def _static(retriever, unit: int) -> tuple[list[_Static], frozenset[str]]:
         # the heading restates the title: evidence only for a question about the action itself ("what does
         # priority action 2.4 call for?"); it has no vector of its own (index -1)
         start = sec.text.index(head)
-        terms = frozenset(tokenize(head, lang))
-        out.append(_Static(_Seg(unit, -1, start, start + len(head), "heading"), head, terms,
+        out.append(_Static(_Seg(unit, -1, start, start + len(head), "heading"), head, frozenset(tokenize(head, lang)),
                            False, False, False, False, 1.0, True, frozenset()))
     for pos, s in enumerate(segs):
         text = sec.text[s.start : s.end]
@@ -523,7 +522,7 @@ def _candidates(question: str, qtype: str, retriever, order: list[int], segment_
                 float(asks_gap and c.negative), float(asks_neg and c.negative), float(asks_neg and not c.negative),
                 float(s.kind == "item"), float(s.kind == "row"), float(c.lead_in),
                 float(c.first), c.restates_title, float(np.log1p(len(c.terms))), float(c.header),
-                sum(idf[t] for t in novel & common) / total_novel if total_novel > 0 else 0.0, 0.0, 0.0,
+                sum(idf[t] for t in novel & c.terms) / total_novel if total_novel > 0 else 0.0, 0.0, 0.0,
                 float(qtype in LIST_TYPES and (s.kind == "item" or c.lead_in)),
                 float(c.heading), float(c.heading and names_this), float(c.heading and names_this and verdict),
                 float(bool(focus & c.terms)),
