@@ -30,8 +30,10 @@ def test_links_map_joint_headings_to_their_unit_and_skip_unknown_ones():
 
 
 def test_links_stay_within_each_report():
-    other = [unit("q/summary-8", "evaluative_summary", 8, text=SUMMARY, report="q")]
-    assert summary_links(SECTIONS + other, ASSESS) == {2: ((0, 45, 0), (46, len(SUMMARY), 1))}
+    # a second report with the same objective: its summary gets its own action's link, never the first report's
+    other = [unit("q/pa-8.1", "priority_action", 8, ("8.1",), report="q"),
+             unit("q/summary-8", "evaluative_summary", 8, text=SUMMARY, report="q")]
+    assert summary_links(SECTIONS + other, ASSESS) == {2: ((0, 45, 0), (46, len(SUMMARY), 1)), 4: ((0, 5, 3),)}
 
 
 LINKS = summary_links(SECTIONS, ASSESS)

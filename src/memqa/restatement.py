@@ -15,7 +15,9 @@ the action goes first and the summary second. Pure logic: the caller gives the s
 
 Measured on the 1,880 answerable development questions (16 files; ``memqa eval`` hit@1): 0.928 -> 0.936,
 18 more right first and 2 fewer; choosing the margin leave-one-file-out picked the same value in all 16
-folds (README, Quality).
+folds. On the two blind sets written since it changed one ranking each, for the worse: a summary whose best
+clause judges one action while the question asks about the next ("no research was done, *therefore* 11.2 and
+11.3 do not apply") — README, Quality and Known limits.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import numpy as np
 from .ranking import RankConfig
 from .types import Section
 
-__all__ = ["RESTATEMENT_MARGIN", "Links", "summary_links", "action_first"]
+__all__ = ["RESTATEMENT_MARGIN", "Links", "summary_links", "top_score", "action_first"]
 
 # share of the highest fused score a unit can reach (score fusion: the sum of the weights)
 RESTATEMENT_MARGIN = 0.15
@@ -38,9 +40,8 @@ def summary_links(sections: Sequence[Section], assessments: Mapping[str, dict]) 
     """Each evaluative summary's clauses with the priority-action unit each one judges.
 
     ``assessments`` is the index's assessments.json: heading id ("mexico-2022/pa-8.2") -> links, each
-    with a clause's objective and offsets into its report's summary of that objective. Tested in
-    tests/test_restatement.py.
-
+    with a clause's objective and offsets into its report's summary of that objective (examples in
+    tests/test_restatement.py).
     """
     unit_of_heading: dict[str, int] = {}
     summary_of: dict[tuple[str, int | None], int] = {}
@@ -78,7 +79,6 @@ def action_first(order: Sequence[int], fused: np.ndarray, sections: Sequence[Sec
     """``order`` with its first two units swapped when the first, a summary, restates the second.
 
     ``best_span`` is the (start, end) in the first unit's text of its sentence that best matches the question.
-
     """
     order = tuple(order)
     if len(order) < 2 or best_span is None:
